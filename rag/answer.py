@@ -1,0 +1,191 @@
+"""Answer: retrieved chunks -> best-supported sentences -> an answer with exact citations.
+
+The generator is pluggable (`Generator`); `ExtractiveGenerator` quotes the article sentences that
+best match the question and abstains when the evidence is weak.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from langchain_core.documents import Document
+from langchain_core.runnables import Runnable, RunnableLambda
+from pydantic import BaseModel
+
+from rag.chunks import split_sentences
+from rag.embeddings import ModelEmbeddings
+from rag.retrieve import HybridRetriever
+from rag.text import detect_language, identifiers, keyword_tokens, words
+
+NOT_FOUND = {
+    "en": "The articles don't say. None of the indexed passages answers this question.",
+    "id": "Artikel yang ada tidak menyebutkannya. "
+    "Tidak ada bagian artikel yang menjawab pertanyaan ini.",
+}
+
+
+class Citation(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    source: str
+    published: str | None
+    quote: str
+    char_start: int
+    char_end: int
+    score: float
+
+
+class Answer(BaseModel):
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    related: list[Citation] = []
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    doc: Document  # the chunk it comes from
+    rank: int  # the chunk's retrieval rank
+    start: int  # offsets in the cleaned article
+    end: int
+    text: str
+    score: float = 0.0
+
+
+class Generator(Protocol):
+    """Turns a question and retrieved chunks into an `Answer`."""
+
+    def generate(self, question: str, chunks: list[Document]) -> Answer: ...
+
+
+def chunk_sentences(chunks: list[Document]) -> list[Sentence]:
+    """Sentences of the chunks with article offsets; overlapping chunks yield each once."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Sentence] = []
+    for rank, doc in enumerate(chunks):
+        base = int(doc.metadata["char_start"])
+        for s, e in split_sentences(doc.page_content):
+            key = (doc.metadata["doc_id"], base + s)
+            if key not in seen:
+                seen.add(key)
+                out.append(Sentence(doc, rank, base + s, base + e, doc.page_content[s:e]))
+    return out
+
+
+def make_citations(sentences: list[Sentence]) -> list[Citation]:
+    """One citation per run of adjacent sentences of the same chunk, in retrieval order."""
+    ordered = sorted(sentences, key=lambda s: (s.rank, s.start))
+    groups: list[list[Sentence]] = []
+    for s in ordered:
+        last = groups[-1][-1] if groups else None
+        if last and last.doc.id == s.doc.id and s.start - last.end <= 2:
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    citations = []
+    for n, group in enumerate(groups, 1):
+        doc, start, end = group[0].doc, group[0].start, group[-1].end
+        base = int(doc.metadata["char_start"])
+        meta = doc.metadata
+        citations.append(
+            Citation(
+                n=n,
+                doc_id=meta["doc_id"],
+                title=meta["title"],
+                source=meta["source"],
+                published=meta.get("published") or None,
+                quote=doc.page_content[start - base : end - base],
+                char_start=start,
+                char_end=end,
+                score=round(max(s.score for s in group), 4),
+            )
+        )
+    return citations
+
+
+class ExtractiveGenerator:
+    """Quotes the best-matching sentences; abstains below `threshold` or when the question's
+    identifiers (numbers, model names like 'H100') appear in none of the retrieved text."""
+
+    def __init__(
+        self,
+        embeddings: ModelEmbeddings,
+        threshold: float = 0.83,
+        max_sentences: int = 3,
+        margin: float = 0.03,
+        cache_size: int = 20_000,
+    ) -> None:
+        self.embeddings = embeddings
+        self.threshold = threshold
+        self.max_sentences = max_sentences
+        self.margin = margin
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            for t, v in zip(missing, self.embeddings.embed_documents_np(missing), strict=True):
+                self._cache[t] = v
+        for t in texts:
+            self._cache.move_to_end(t)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return np.stack([self._cache[t] for t in texts])
+
+    def score(self, question: str, chunks: list[Document]) -> list[Sentence]:
+        """Candidate sentences, best first: cosine to the question plus a small keyword bonus."""
+        sentences = chunk_sentences(chunks)
+        if not sentences:
+            return []
+        q = self.embeddings.embed_query_np(question)
+        sims = self._embed([s.text for s in sentences]) @ q
+        q_kw = set(keyword_tokens(question))
+        scored = []
+        for s, sim in zip(sentences, sims, strict=True):
+            overlap = len(q_kw & set(keyword_tokens(s.text))) / len(q_kw) if q_kw else 0.0
+            scored.append(
+                Sentence(s.doc, s.rank, s.start, s.end, s.text, float(sim) + 0.02 * overlap)
+            )
+        return sorted(scored, key=lambda s: -s.score)
+
+    def generate(self, question: str, chunks: list[Document]) -> Answer:
+        lang = detect_language(question)
+        ranked = self.score(question, chunks)
+        evidence_words = {w for c in chunks for w in words(c.page_content)}
+        missing_ids = identifiers(question) - evidence_words
+        if not ranked or ranked[0].score < self.threshold or missing_ids:
+            related = make_citations(ranked[:3])
+            return Answer(
+                question=question,
+                answer=NOT_FOUND[lang],
+                abstained=True,
+                citations=[],
+                related=related,
+                language=lang,
+            )
+        best = ranked[0].score
+        chosen = [s for s in ranked[: self.max_sentences] if s.score >= best - self.margin]
+        citations = make_citations(chosen)
+        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        return Answer(
+            question=question, answer=text, abstained=False, citations=citations, language=lang
+        )
+
+
+def make_chain(retriever: HybridRetriever, generator: Generator) -> Runnable[str, Answer]:
+    """question -> retriever -> generator -> Answer, as one LangChain runnable."""
+
+    def _retrieve(question: str) -> dict[str, object]:
+        return {"question": question, "chunks": retriever.invoke(question)}
+
+    def _generate(inputs: dict[str, object]) -> Answer:
+        return generator.generate(str(inputs["question"]), list(inputs["chunks"]))  # type: ignore[arg-type]
+
+    return RunnableLambda(_retrieve) | RunnableLambda(_generate)

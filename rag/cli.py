@@ -1,0 +1,147 @@
+"""The `rag` command: a thin shell over `rag.RagService`."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from rag.config import Settings, load_settings
+from rag.errors import RagError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    help="Ask questions about news articles; every answer cites the passage it comes from.\n\n"
+    "Examples:\n\n"
+    "* `rag index seeds/`\n\n"
+    '* `rag ask "what chip limits apply to China?"`\n\n'
+    '* `rag ask --json "Apa batasan chip untuk China?"`\n\n'
+    "* `rag serve --port 7860`",
+)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="TOML settings file (default: ./rag.toml).")
+]
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    return load_settings(config, **overrides)
+
+
+def _service(settings: Settings) -> Any:
+    from rag.service import RagService
+
+    return RagService(settings)
+
+
+@app.command()
+def index(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Files, folders or globs (default: seeds/).")
+    ] = None,
+    full: Annotated[bool, typer.Option("--full", help="Re-embed everything.")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Index articles (.txt, .md, .html, .jsonl).
+
+    Examples: `rag index seeds/` · `rag index 'news/*.jsonl' --full`
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    settings = _settings(config)
+    service = _service(settings)
+    with Progress(
+        TextColumn("embedding"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} chunks"),
+        TimeRemainingColumn(),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("index", total=None)
+        report = service.build_index(
+            paths or ["seeds/"],
+            full=full,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    typer.echo(report.summary())
+    for dup_path, of in report.duplicates:
+        typer.echo(f"  duplicate: {dup_path} repeats {of}")
+    for skipped in report.skipped:
+        typer.echo(f"  skipped: {skipped.path}: {skipped.reason}")
+    status = service.status()
+    typer.echo(
+        f"index: {status.articles} articles, {status.chunks} chunks, {status.embedding_model}"
+    )
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in English or Indonesian.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    retriever: Annotated[
+        str | None, typer.Option(help="hybrid, dense or bm25 (default from settings).")
+    ] = None,
+    k: Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Answer a question from the indexed articles, with numbered citations.
+
+    Examples: `rag ask "what chip limits apply to China?"` · `rag ask --json "Siapa bertemu Putin?"`
+    """
+    settings = _settings(config, retriever=retriever, top_k=k)
+    t0 = time.perf_counter()
+    result = _service(settings).answer(question)
+    elapsed = time.perf_counter() - t0
+    if as_json:
+        typer.echo(json.dumps(result.model_dump(exclude={"language"}), ensure_ascii=False))
+        return
+    typer.echo(result.answer)
+    for c in result.citations or result.related:
+        label = f"[{c.n}]" if result.citations else "related:"
+        date = f", {c.published}" if c.published else ""
+        typer.echo(f"\n{label} {c.title} — {c.source}{date} (chars {c.char_start}-{c.char_end})")
+        typer.echo(f"    “{c.quote}”")
+    typer.echo(f"\n({elapsed:.2f}s)", err=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Serve the chat in the browser.
+
+    Example: `rag serve --port 7860`, then open http://127.0.0.1:7860
+    """
+    from ui.app import launch
+
+    settings = _settings(config, host=host, port=port)
+    launch(_service(settings), settings.host, settings.port)
+
+
+def main() -> None:
+    """Entry point: one clear line and exit code 1 for every expected error."""
+    try:
+        app(standalone_mode=False)
+    except RagError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # click's own usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise

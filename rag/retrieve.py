@@ -1,0 +1,149 @@
+"""Retrieval: dense (Chroma), BM25 and a language-gated weighted fusion of the two."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from rag.store import VectorStore
+from rag.text import detect_language, keyword_tokens
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+class BM25Index:
+    """BM25 (Okapi) over the store's chunks, rebuilt when the chunk count changes."""
+
+    def __init__(self, store: VectorStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._count = -1
+        self._docs: list[Document] = []
+        self._by_id: dict[str, int] = {}
+        self._bm25: object | None = None
+
+    def _refresh(self) -> None:
+        from rank_bm25 import BM25Okapi
+
+        with self._lock:
+            count = self.store.count()
+            if count == self._count:
+                return
+            docs = self.store.all_chunks()
+            self._docs = docs
+            self._by_id = {str(d.id): i for i, d in enumerate(docs)}
+            corpus = [keyword_tokens(d.page_content) for d in docs]
+            self._bm25 = BM25Okapi(corpus) if docs else None
+            self._count = count
+
+    def scores(self, query: str) -> np.ndarray:
+        """A BM25 score for every chunk, in `self.docs` order."""
+        self._refresh()
+        tokens = keyword_tokens(query)
+        if self._bm25 is None or not tokens:
+            return np.zeros(len(self._docs))
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)  # type: ignore[attr-defined]
+
+    @property
+    def docs(self) -> list[Document]:
+        return self._docs
+
+    def position(self, chunk_id: str) -> int | None:
+        return self._by_id.get(chunk_id)
+
+
+def _minmax(values: dict[str, float]) -> dict[str, float]:
+    if not values:
+        return {}
+    lo, hi = min(values.values()), max(values.values())
+    if hi - lo < 1e-12:
+        return {k: (1.0 if hi > 0 else 0.0) for k in values}
+    return {k: (v - lo) / (hi - lo) for k, v in values.items()}
+
+
+@dataclass(frozen=True)
+class Scored:
+    doc: Document
+    score: float
+    dense: float | None
+    bm25: float | None
+
+
+def fuse(
+    dense: dict[str, float], bm25: dict[str, float], dense_weight: float
+) -> list[tuple[str, float]]:
+    """Weighted sum of min-max normalized scores over the union of candidates, best first.
+
+    Candidates missing from one list get that list's minimum (normalized 0).
+    """
+    d, b = _minmax(dense), _minmax(bm25)
+    fused = {
+        cid: dense_weight * d.get(cid, 0.0) + (1 - dense_weight) * b.get(cid, 0.0)
+        for cid in set(d) | set(b)
+    }
+    return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class HybridRetriever(BaseRetriever):
+    """A LangChain retriever; each returned Document has `score`, `dense_score`, `bm25_score`."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: VectorStore
+    bm25: BM25Index
+    mode: Mode = "hybrid"
+    k: int = 5
+    fetch_k: int = 30
+    dense_weight: float = 0.8
+    dense_weight_en: float = 1.0
+
+    def search(self, query: str, k: int | None = None) -> list[Scored]:
+        k = k or self.k
+        dense: dict[str, float] = {}
+        docs: dict[str, Document] = {}
+        if self.mode != "bm25":
+            qvec = self.store.embeddings.embed_query_np(query)
+            for doc, sim in self.store.search(qvec, self.fetch_k):
+                dense[str(doc.id)] = sim
+                docs[str(doc.id)] = doc
+        bm25: dict[str, float] = {}
+        if self.mode != "dense":
+            scores = self.bm25.scores(query)
+            top = np.argsort(-scores)[: self.fetch_k]
+            for i in top:
+                if scores[i] > 0:
+                    doc = self.bm25.docs[i]
+                    bm25[str(doc.id)] = float(scores[i])
+                    docs.setdefault(str(doc.id), doc)
+            for cid in dense:  # exact BM25 for dense candidates too
+                pos = self.bm25.position(cid)
+                if pos is not None and cid not in bm25:
+                    bm25[cid] = float(scores[pos])
+        if self.mode == "dense":
+            ranked = sorted(dense.items(), key=lambda kv: (-kv[1], kv[0]))
+        elif self.mode == "bm25":
+            ranked = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
+        else:
+            weight = self.dense_weight if detect_language(query) == "id" else self.dense_weight_en
+            ranked = fuse(dense, bm25, weight)
+        return [
+            Scored(docs[cid], score, dense.get(cid), bm25.get(cid)) for cid, score in ranked[:k]
+        ]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        out = []
+        for hit in self.search(query):
+            meta = {**hit.doc.metadata, "score": hit.score}
+            meta["dense_score"] = hit.dense
+            meta["bm25_score"] = hit.bm25
+            out.append(Document(id=hit.doc.id, page_content=hit.doc.page_content, metadata=meta))
+        return out

@@ -1,0 +1,106 @@
+"""The composition root: builds every component from `Settings` and wires them together."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.answer import Answer, ExtractiveGenerator, Generator, make_chain
+from rag.articles import Rules
+from rag.config import Settings
+from rag.embeddings import ModelEmbeddings, make_embeddings
+from rag.errors import IndexEmpty, RagError
+from rag.retrieve import BM25Index, HybridRetriever
+from rag.store import VectorStore, open_store
+
+if TYPE_CHECKING:
+    from index.pipeline import IndexReport, Progress
+
+History = Sequence[tuple[str, str]]  # (user message, assistant message) pairs
+
+
+@dataclass(frozen=True)
+class Status:
+    articles: int
+    chunks: int
+    embedding_model: str
+    llm: str
+    retriever: str
+
+
+class RagService:
+    """The product's API: `build_index(sources)` and `answer(question, history)`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: ModelEmbeddings | None = None,
+        store: VectorStore | None = None,
+        generator: Generator | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embeddings = embeddings or make_embeddings(settings)
+        self.store = store or open_store(settings, self.embeddings)
+        self.rules = Rules.load(settings.extra_boilerplate_rules)
+        self.retriever = HybridRetriever(
+            store=self.store,
+            bm25=BM25Index(self.store),
+            mode=settings.retriever,
+            k=settings.top_k,
+            fetch_k=settings.fetch_k,
+            dense_weight=settings.dense_weight,
+            dense_weight_en=settings.dense_weight_en,
+        )
+        self.generator = generator or ExtractiveGenerator(
+            self.embeddings,
+            threshold=settings.abstain_threshold,
+            max_sentences=settings.max_answer_sentences,
+            margin=settings.answer_margin,
+        )
+        self.chain = make_chain(self.retriever, self.generator)
+        self._write_lock = threading.Lock()
+
+    def build_index(
+        self, sources: Iterable[Path | str], *, full: bool = False, progress: Progress | None = None
+    ) -> IndexReport:
+        """Index the articles under `sources` (files, folders, globs)."""
+        from index.pipeline import build_index
+
+        with self._write_lock:
+            return build_index(
+                sources,
+                self.store,
+                self.rules,
+                chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+                batch_size=max(self.settings.embed_batch_size, 1),
+                full=full,
+                progress=progress,
+            )
+
+    def answer(self, question: str, history: History | None = None) -> Answer:
+        """Answer `question` from the indexed articles, with citations, or abstain.
+
+        `history` is accepted for follow-ups; the extractive generator answers each question
+        on its own (rewriting follow-ups needs the LLM backend).
+        """
+        question = " ".join(question.split())
+        if not question:
+            raise RagError("the question is empty")
+        if len(question) > 2000:
+            raise RagError("the question is too long (2000 characters at most)")
+        if self.store.count() == 0:
+            raise IndexEmpty("nothing is indexed yet: run `rag index seeds/` first")
+        return self.chain.invoke(question)
+
+    def status(self) -> Status:
+        return Status(
+            articles=len(self.store.doc_hashes()),
+            chunks=self.store.count(),
+            embedding_model=self.embeddings.model_id,
+            llm=self.settings.llm,
+            retriever=self.settings.retriever,
+        )

@@ -1,0 +1,67 @@
+"""Keyword tokenization (Indonesian + English stopwords) and a small question-language guess."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+STOPWORDS_ID = frozenset(
+    """
+    ada adalah adanya agar akan akankah aku anda antara apa apakah apabila atas atau
+    bagaimana bagaimanakah bagi bahkan bahwa baik banyak barang beberapa begitu belum berapa
+    berapakah besar bila bisa boleh bukan bukankah dalam dan dapat dari daripada demikian
+    dengan di dia dimana manakah diri dirinya ia ini itu jadi jika juga kalau kami kamu
+    kapan kapankah karena ke kemudian kenapa kepada ketika kita lagi lain lalu lebih maka
+    masih mana mengapa menjadi mereka meski misalnya mungkin namun nya oleh pada para pernah
+    pula saat saja sama sampai sangat saya se sebagai sebelum sedang sehingga sejak selama
+    semua seperti serta setelah siapa siapakah suatu sudah supaya tak tanpa tapi telah
+    tentang tersebut tetapi tidak untuk walaupun yaitu yakni yang sebuah seorang sendiri hal
+    hanya harus sementara terhadap dimanakah bilamana mengenai melalui hingga kah pun lah
+    tah nah tiap setiap
+    """.split()
+)
+STOPWORDS_EN = frozenset(
+    """
+    a an the and or but if then else of to in on at by for with from into about as is are
+    was were be been being do does did done have has had having it its this that these those
+    there here what which who whom whose when where why how not no nor so than too very can
+    could will would shall should may might must i you he she we they me him her us them my
+    your his our their any all some such each both few more most other own same only just
+    also up down out over under again further once during before after above below between
+    through
+    """.split()
+)
+# Words that tell the two languages apart (no overlap with each other).
+_LANG_ID = STOPWORDS_ID - STOPWORDS_EN
+_LANG_EN = STOPWORDS_EN - STOPWORDS_ID
+
+_TOKEN = re.compile(r"[0-9a-z]+(?:[.,][0-9]+)*", re.IGNORECASE)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens; keeps '14nm', '3.5', 'h100' whole."""
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def keyword_tokens(text: str) -> list[str]:
+    """Tokens for BM25: words minus Indonesian and English stopwords."""
+    return [t for t in words(text) if t not in STOPWORDS_ID and t not in STOPWORDS_EN]
+
+
+def detect_language(text: str) -> Literal["id", "en"]:
+    """'en' when English function words outnumber Indonesian ones, else 'id'."""
+    toks = words(text)
+    en = sum(t in _LANG_EN for t in toks)
+    idn = sum(t in _LANG_ID for t in toks)
+    return "en" if en > idn else "id"
+
+
+def identifiers(text: str) -> set[str]:
+    """Language-independent terms that must be matched literally: tokens with letters and digits
+    ('h100', '14nm', 'ga-181') and numbers of 3+ digits."""
+    out = set()
+    for t in words(text):
+        has_digit = any(c.isdigit() for c in t)
+        if has_digit and (any(c.isalpha() for c in t) or len(t.replace(".", "")) >= 3):
+            out.add(t)
+    return out

@@ -1,0 +1,1 @@
+"""The Gradio chat: a thin shell over `rag.RagService`."""

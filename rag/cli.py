@@ -34,10 +34,10 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
     return load_settings(config, **overrides)
 
 
-def _service(settings: Settings) -> Any:
+def _service(settings: Settings, **kwargs: Any) -> Any:
     from rag.service import RagService
 
-    return RagService(settings)
+    return RagService(settings, **kwargs)
 
 
 @app.command()
@@ -55,7 +55,7 @@ def index(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     settings = _settings(config)
-    service = _service(settings)
+    service = _service(settings, replace_index=full)
     with Progress(
         TextColumn("embedding"),
         BarColumn(),
@@ -145,3 +145,7 @@ def main() -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(1)
         raise
+
+
+if __name__ == "__main__":
+    main()

@@ -74,6 +74,8 @@ class SentenceTransformerEmbeddings(ModelEmbeddings):
                 "the sentence-transformers embedder needs: pip install sentence-transformers"
             ) from exc
         local = Path(model).expanduser()
+        if model.startswith(("/", ".", "~")) and not local.is_dir():
+            raise BackendUnavailable(f"no model folder at {model}")
         kwargs: dict[str, Any] = {"device": "cpu"}
         if local.is_dir():
             model = str(local.resolve())

@@ -18,6 +18,43 @@ from rag.text import detect_language, keyword_tokens
 Mode = Literal["hybrid", "dense", "bm25"]
 
 
+class BM25:
+    """Okapi BM25 with Lucene's IDF, log(1 + (N - df + 0.5) / (df + 0.5)), which stays positive
+    for terms in most documents (the classic IDF goes to zero or below on small collections).
+    Term weights are precomputed into a sparse matrix, so a query is one column sum."""
+
+    def __init__(self, corpus: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        from scipy.sparse import csc_matrix
+
+        self.vocab: dict[str, int] = {}
+        rows, cols, tfs = [], [], []
+        for i, tokens in enumerate(corpus):
+            counts: dict[int, int] = {}
+            for t in tokens:
+                j = self.vocab.setdefault(t, len(self.vocab))
+                counts[j] = counts.get(j, 0) + 1
+            rows.extend([i] * len(counts))
+            cols.extend(counts)
+            tfs.extend(counts.values())
+        n = len(corpus)
+        lengths = np.array([len(t) for t in corpus], dtype=np.float64)
+        avgdl = lengths.mean() if n and lengths.mean() > 0 else 1.0
+        row_idx = np.asarray(rows, dtype=np.int64)
+        col_idx = np.asarray(cols, dtype=np.int64)
+        tf = np.asarray(tfs, dtype=np.float64)
+        df = np.bincount(col_idx, minlength=len(self.vocab)).astype(np.float64)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        norm = k1 * (1 - b + b * lengths[row_idx] / avgdl)
+        weights = idf[col_idx] * tf * (k1 + 1) / (tf + norm)
+        self._w = csc_matrix((weights, (row_idx, col_idx)), shape=(n, len(self.vocab)))
+
+    def get_scores(self, tokens: list[str]) -> np.ndarray:
+        cols = [self.vocab[t] for t in tokens if t in self.vocab]
+        if not cols:
+            return np.zeros(self._w.shape[0])
+        return np.asarray(self._w[:, cols].sum(axis=1)).ravel()
+
+
 class BM25Index:
     """BM25 (Okapi) over the store's chunks, rebuilt when the chunk count changes."""
 
@@ -27,11 +64,9 @@ class BM25Index:
         self._count = -1
         self._docs: list[Document] = []
         self._by_id: dict[str, int] = {}
-        self._bm25: object | None = None
+        self._bm25: BM25 | None = None
 
     def _refresh(self) -> None:
-        from rank_bm25 import BM25Okapi
-
         with self._lock:
             count = self.store.count()
             if count == self._count:
@@ -40,7 +75,7 @@ class BM25Index:
             self._docs = docs
             self._by_id = {str(d.id): i for i, d in enumerate(docs)}
             corpus = [keyword_tokens(d.page_content) for d in docs]
-            self._bm25 = BM25Okapi(corpus) if docs else None
+            self._bm25 = BM25(corpus) if docs else None
             self._count = count
 
     def scores(self, query: str) -> np.ndarray:
@@ -49,7 +84,7 @@ class BM25Index:
         tokens = keyword_tokens(query)
         if self._bm25 is None or not tokens:
             return np.zeros(len(self._docs))
-        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)  # type: ignore[attr-defined]
+        return self._bm25.get_scores(tokens)
 
     @property
     def docs(self) -> list[Document]:

@@ -40,10 +40,13 @@ class RagService:
         embeddings: ModelEmbeddings | None = None,
         store: VectorStore | None = None,
         generator: Generator | None = None,
+        *,
+        replace_index: bool = False,
     ) -> None:
+        """`replace_index=True` lets a full rebuild drop an index built with another model."""
         self.settings = settings
         self.embeddings = embeddings or make_embeddings(settings)
-        self.store = store or open_store(settings, self.embeddings)
+        self.store = store or open_store(settings, self.embeddings, replace=replace_index)
         self.rules = Rules.load(settings.extra_boilerplate_rules)
         self.retriever = HybridRetriever(
             store=self.store,

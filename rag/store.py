@@ -37,24 +37,33 @@ def make_client(settings: Settings) -> Any:
 class VectorStore:
     """Chunks with their vectors. Records the embedding model; refuses to mix models."""
 
-    def __init__(self, client: Any, collection: str, embeddings: ModelEmbeddings) -> None:
+    def __init__(
+        self, client: Any, collection: str, embeddings: ModelEmbeddings, *, replace: bool = False
+    ) -> None:
+        """Open `collection`; `replace=True` drops it first if another model built it."""
         from langchain_chroma import Chroma
 
         self.embeddings = embeddings
-        self._collection = client.get_or_create_collection(
-            name=collection,
-            embedding_function=None,  # never Chroma's default: it downloads a model
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": embeddings.model_id},
-        )
+        self._collection = self._open(client, collection)
         built_with = (self._collection.metadata or {}).get("embedding_model")
-        if built_with != embeddings.model_id:
+        if built_with != embeddings.model_id and replace:
+            client.delete_collection(collection)
+            self._collection = self._open(client, collection)
+        elif built_with != embeddings.model_id:
             raise EmbeddingMismatch(
                 f"the index was built with {built_with!r} but the embedder is "
                 f"{embeddings.model_id!r}: rebuild it with `rag index --full` or change "
                 "RAG_EMBEDDER / RAG_EMBED_MODEL back"
             )
         self.lc = Chroma(client=client, collection_name=collection, embedding_function=embeddings)
+
+    def _open(self, client: Any, collection: str) -> Any:
+        return client.get_or_create_collection(
+            name=collection,
+            embedding_function=None,  # never Chroma's default: it downloads a model
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": self.embeddings.model_id},
+        )
 
     @property
     def model_id(self) -> str:
@@ -109,6 +118,8 @@ class VectorStore:
         return [(doc, 1.0 - float(distance)) for doc, distance in hits]
 
 
-def open_store(settings: Settings, embeddings: ModelEmbeddings) -> VectorStore:
-    """The configured collection, created on first use."""
-    return VectorStore(make_client(settings), settings.collection, embeddings)
+def open_store(
+    settings: Settings, embeddings: ModelEmbeddings, *, replace: bool = False
+) -> VectorStore:
+    """The configured collection, created on first use (see `VectorStore`)."""
+    return VectorStore(make_client(settings), settings.collection, embeddings, replace=replace)

@@ -78,7 +78,8 @@ def build_app(service: RagService) -> Any:
 
 
 def launch(service: RagService, host: str, port: int, **kwargs: Any) -> Any:
-    """Serve the chat; blocks unless `prevent_thread_lock=True` is passed."""
+    """Serve the chat and return the app; blocks unless `prevent_thread_lock=True` is passed."""
     demo = build_app(service)
     demo.queue(default_concurrency_limit=4)
-    return demo.launch(server_name=host, server_port=port, show_error=False, **kwargs)
+    demo.launch(server_name=host, server_port=port, show_error=False, **kwargs)
+    return demo

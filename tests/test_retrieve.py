@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+from langchain_core.documents import Document
+
+from rag.retrieve import BM25Index, HybridRetriever, _minmax, fuse
+from rag.service import RagService
+from tests.conftest import HashEmbeddings
+
+
+def test_minmax_bounds_and_ties() -> None:
+    assert _minmax({"a": 2.0, "b": 4.0, "c": 3.0}) == {"a": 0.0, "b": 1.0, "c": 0.5}
+    assert _minmax({"a": 0.7, "b": 0.7}) == {"a": 1.0, "b": 1.0}  # all tied and positive
+    assert _minmax({"a": 0.0}) == {"a": 0.0}
+    assert _minmax({}) == {}
+
+
+def test_fuse_weighted_sum_by_hand() -> None:
+    dense = {"a": 0.9, "b": 0.8, "c": 0.7}  # -> a 1.0, b 0.5, c 0.0
+    bm25 = {"c": 10.0, "d": 5.0, "b": 0.0}  # -> c 1.0, d 0.5, b 0.0
+    got = dict(fuse(dense, bm25, dense_weight=0.8))
+    assert got == pytest.approx({"a": 0.8, "b": 0.4, "c": 0.2, "d": 0.1})
+    assert [cid for cid, _ in fuse(dense, bm25, 0.8)] == ["a", "b", "c", "d"]
+    # weight 1.0 is dense order; weight 0.0 is BM25 order
+    assert [cid for cid, _ in fuse(dense, bm25, 1.0)][:3] == ["a", "b", "c"]
+    assert [cid for cid, _ in fuse(dense, bm25, 0.0)][:2] == ["c", "d"]
+
+
+def test_fuse_breaks_ties_by_id_and_handles_empty_lists() -> None:
+    assert fuse({"b": 1.0, "a": 1.0}, {}, 0.5) == [("a", 0.5), ("b", 0.5)]
+    assert fuse({}, {}, 0.8) == []
+
+
+def _service(settings, texts: dict[str, str]) -> RagService:  # type: ignore[no-untyped-def]
+    from rag.articles import Rules
+
+    svc = RagService(settings, embeddings=HashEmbeddings())
+    folder = settings.index_dir.parent / "articles"
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    assert isinstance(svc.rules, Rules)
+    svc.build_index([folder])
+    return svc
+
+
+def test_bm25_index_refreshes_when_chunks_change(settings) -> None:  # type: ignore[no-untyped-def]
+    svc = _service(settings, {"a": "Banjir melanda kota Medan kemarin."})
+    bm25 = BM25Index(svc.store)
+    assert bm25.scores("gempa").max() == 0.0
+    folder = settings.index_dir.parent / "articles"
+    (folder / "b.txt").write_text("Gempa mengguncang Padang pagi ini.", encoding="utf-8")
+    svc.build_index([folder])
+    scores = bm25.scores("gempa Padang")
+    assert len(bm25.docs) == 2 and scores.max() > 0
+    assert bm25.docs[int(scores.argmax())].metadata["doc_id"] == "b"
+
+
+def test_modes_and_score_metadata(settings) -> None:  # type: ignore[no-untyped-def]
+    svc = _service(
+        settings,
+        {
+            "banjir": "Banjir besar melanda kota Medan. Ribuan warga mengungsi.",
+            "pemilu": "Komisi pemilihan umum menetapkan jadwal pemilu 2024.",
+            "chip": "Pabrik chip baru dibangun di Batam untuk produksi semikonduktor.",
+        },
+    )
+    for mode in ("dense", "bm25", "hybrid"):
+        r = HybridRetriever(store=svc.store, bm25=BM25Index(svc.store), mode=mode, k=2)
+        docs = r.invoke("jadwal pemilu 2024")
+        assert docs and docs[0].metadata["doc_id"] == "pemilu", mode
+        assert isinstance(docs[0], Document) and "score" in docs[0].metadata
+        assert len(docs) <= 2
+
+
+def test_english_questions_fall_back_to_dense_order(seed_service: RagService) -> None:
+    r = seed_service.retriever
+    hybrid = HybridRetriever(
+        store=r.store, bm25=r.bm25, mode="hybrid", k=5, dense_weight=0.5, dense_weight_en=1.0
+    )
+    dense = HybridRetriever(store=r.store, bm25=r.bm25, mode="dense", k=5)
+    q = "which companies stopped selling their devices to Russia?"
+    assert [h.doc.id for h in hybrid.search(q)] == [h.doc.id for h in dense.search(q)]
+    q_id = "perusahaan apa yang berhenti menjual perangkat ke Rusia?"
+    assert [h.bm25 is not None for h in hybrid.search(q_id)][0]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what chip limits apply to China?", "Apa batasan produksi chip yang berlaku untuk China?"],
+)
+def test_chip_question_retrieves_the_chip_chunk_first(
+    seed_service: RagService, question: str
+) -> None:
+    top = seed_service.retriever.invoke(question)[0]
+    assert "14nm" in top.page_content and "DRAM 18nm" in top.page_content
+
+
+def test_bm25_scores_by_hand() -> None:
+    from math import log
+
+    from rag.retrieve import BM25
+
+    bm = BM25([["chip", "china"], ["chip"], ["rusia", "ukraina", "rusia"]], k1=1.2, b=0.75)
+    avgdl = 2.0
+    idf_chip = log(1 + (3 - 2 + 0.5) / (2 + 0.5))  # in 2 of 3 docs: still positive
+    idf_rusia = log(1 + (3 - 1 + 0.5) / (1 + 0.5))
+
+    def term(idf: float, tf: int, dl: int) -> float:
+        return idf * tf * 2.2 / (tf + 1.2 * (1 - 0.75 + 0.75 * dl / avgdl))
+
+    got = bm.get_scores(["chip", "rusia", "unknown"])
+    expected = [term(idf_chip, 1, 2), term(idf_chip, 1, 1), term(idf_rusia, 2, 3)]
+    assert got == pytest.approx(expected)
+    assert bm.get_scores(["unknown"]).tolist() == [0.0, 0.0, 0.0]
+    assert BM25([]).get_scores(["x"]).shape == (0,)

@@ -52,9 +52,9 @@ class Settings(BaseSettings):
     retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"
     top_k: int = Field(5, ge=1, le=50)
     fetch_k: int = Field(30, ge=1, le=500, description="Candidates per retriever before fusion.")
-    dense_weight: float = Field(0.8, ge=0.0, le=1.0, description="Dense share of the fusion.")
+    dense_weight: float = Field(0.7, ge=0.0, le=1.0, description="Dense share of the fusion.")
     dense_weight_en: float = Field(
-        1.0, ge=0.0, le=1.0, description="Dense share when the question is not Indonesian."
+        0.9, ge=0.0, le=1.0, description="Dense share when the question is not Indonesian."
     )
 
     # Answer

@@ -139,8 +139,10 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float = 0.8
     dense_weight_en: float = 1.0
 
-    def search(self, query: str, k: int | None = None) -> list[Scored]:
-        k = k or self.k
+    def candidates(
+        self, query: str
+    ) -> tuple[dict[str, float], dict[str, float], dict[str, Document]]:
+        """Dense and BM25 scores of the union of both top-`fetch_k` lists, and the chunks."""
         dense: dict[str, float] = {}
         docs: dict[str, Document] = {}
         if self.mode != "bm25":
@@ -151,8 +153,7 @@ class HybridRetriever(BaseRetriever):
         bm25: dict[str, float] = {}
         if self.mode != "dense":
             scores = self.bm25.scores(query)
-            top = np.argsort(-scores)[: self.fetch_k]
-            for i in top:
+            for i in np.argsort(-scores)[: self.fetch_k]:
                 if scores[i] > 0:
                     doc = self.bm25.docs[i]
                     bm25[str(doc.id)] = float(scores[i])
@@ -161,16 +162,23 @@ class HybridRetriever(BaseRetriever):
                 pos = self.bm25.position(cid)
                 if pos is not None and cid not in bm25:
                     bm25[cid] = float(scores[pos])
+        return dense, bm25, docs
+
+    def rank(
+        self, query: str, dense: dict[str, float], bm25: dict[str, float]
+    ) -> list[tuple[str, float]]:
+        """Chunk ids best first, by the configured mode (and language gate for hybrid)."""
         if self.mode == "dense":
-            ranked = sorted(dense.items(), key=lambda kv: (-kv[1], kv[0]))
-        elif self.mode == "bm25":
-            ranked = sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
-        else:
-            weight = self.dense_weight if detect_language(query) == "id" else self.dense_weight_en
-            ranked = fuse(dense, bm25, weight)
-        return [
-            Scored(docs[cid], score, dense.get(cid), bm25.get(cid)) for cid, score in ranked[:k]
-        ]
+            return sorted(dense.items(), key=lambda kv: (-kv[1], kv[0]))
+        if self.mode == "bm25":
+            return sorted(bm25.items(), key=lambda kv: (-kv[1], kv[0]))
+        weight = self.dense_weight if detect_language(query) == "id" else self.dense_weight_en
+        return fuse(dense, bm25, weight)
+
+    def search(self, query: str, k: int | None = None) -> list[Scored]:
+        dense, bm25, docs = self.candidates(query)
+        ranked = self.rank(query, dense, bm25)[: k or self.k]
+        return [Scored(docs[cid], score, dense.get(cid), bm25.get(cid)) for cid, score in ranked]
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -1,0 +1,1 @@
+"""Evaluation harness: data sets in the `../shared/data` layout, pure metrics, runners."""

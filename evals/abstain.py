@@ -1,0 +1,89 @@
+"""Tune the abstention threshold: how often each threshold abstains on answerable and on
+unanswerable questions, with the extractive answer path the chat uses.
+
+    python -m evals.abstain ../shared/data/idk_mrc_valid ../shared/data/tydiqa_id_valid
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from evals.datasets import corpus_service, load_questions
+from rag.answer import ExtractiveGenerator
+from rag.config import Settings
+from rag.text import identifiers, words
+
+THRESHOLDS = [round(t, 3) for t in np.arange(0.78, 0.905, 0.005)]
+
+
+def collect(folder: Path, cache: Path, settings: Settings, limit: int | None) -> list[dict]:
+    """Per question: best sentence score, missing identifiers, answerable, gold in best sentence."""
+    svc = corpus_service(folder, cache, settings)
+    gen = svc.generator
+    assert isinstance(gen, ExtractiveGenerator)
+    rows = []
+    for q in load_questions(folder, limit):
+        chunks = svc.retriever.invoke(q.question)
+        ranked = gen.score(q.question, chunks)
+        evidence = {w for c in chunks for w in words(c.page_content)}
+        best = ranked[0] if ranked else None
+        rows.append(
+            {
+                "qid": q.qid,
+                "answerable": q.answerable,
+                "score": best.score if best else 0.0,
+                "missing_ids": bool(identifiers(q.question) - evidence),
+                "gold_in_best": bool(best) and any(a in best.text for a in q.answers),
+            }
+        )
+    return rows
+
+
+def sweep(rows: list[dict]) -> list[dict]:
+    out = []
+    for t in THRESHOLDS:
+        abstain = np.array([r["score"] < t or r["missing_ids"] for r in rows])
+        unans = np.array([not r["answerable"] for r in rows])
+        tp = int((abstain & unans).sum())
+        out.append(
+            {
+                "threshold": t,
+                "abstain_rate": float(abstain.mean()),
+                "abstain_precision": tp / abstain.sum() if abstain.sum() else 0.0,
+                "abstain_recall": tp / unans.sum() if unans.sum() else float("nan"),
+                "answered_answerable": float((~abstain & ~unans).sum() / max((~unans).sum(), 1)),
+            }
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("datasets", nargs="+", type=Path)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--cache", type=Path, default=Path(".rag/eval-cache"))
+    parser.add_argument("--out", type=Path, default=Path("bench-out/abstain.json"))
+    args = parser.parse_args()
+    results = {}
+    for folder in args.datasets:
+        rows = collect(folder, args.cache, Settings(), args.limit)
+        table = sweep(rows)
+        results[folder.name] = {"rows": rows, "sweep": table}
+        print(f"\n{folder.name}: {len(rows)} questions, {sum(not r['answerable'] for r in rows)} "
+              "unanswerable")  # fmt: skip
+        print(f"{'thr':>6} {'abstain%':>9} {'abs-prec':>9} {'abs-rec':>8} {'answered(ans)':>14}")
+        for r in table:
+            print(
+                f"{r['threshold']:6.3f} {r['abstain_rate']:9.3f} {r['abstain_precision']:9.3f} "
+                f"{r['abstain_recall']:8.3f} {r['answered_answerable']:14.3f}"
+            )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Speed benchmark: index throughput vs raw embedding speed, and `rag ask` latency.
+
+    python -m evals.bench --articles 300
+
+Prints numbers; it asserts nothing (speed targets are read off, not tested).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rag.articles import Rules, load_articles
+from rag.chunks import chunk_article
+from rag.config import Settings
+from rag.service import RagService
+
+NEWS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "news_id" / "articles.jsonl"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+QUESTIONS = [
+    "what chip limits apply to China?",
+    "Apa batasan produksi chip yang berlaku untuk China?",
+    "Which companies stopped selling to Russia?",
+    "Berapa hari kunjungan Xi Jinping ke Moskow?",
+    "How much does an Nvidia H100 cost in Russia?",
+    "What did Russia and China agree to support at the UN?",
+]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def bench_index(source: Path, work: Path, label: str) -> dict[str, float]:
+    """Index `source` into a fresh index, then embed the same chunks again, raw."""
+    svc = RagService(Settings(index_dir=work / label))
+    report = svc.build_index([source])
+    articles, _ = load_articles([source], Rules.load())
+    texts = [c.page_content for a in articles for c in chunk_article(a, 500, 1)]
+    t0 = time.perf_counter()
+    svc.embeddings.embed_documents_np(texts)
+    raw = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rerun = svc.build_index([source])
+    rerun_s = time.perf_counter() - t0
+    return {
+        "articles": len(report.added),
+        "chunks": report.chunks,
+        "index_seconds": report.seconds,
+        "chunks_per_s": report.chunks / report.seconds,
+        "raw_embed_seconds": raw,
+        "raw_chunks_per_s": len(texts) / raw,
+        "overhead_pct": 100 * (report.seconds - raw) / raw,
+        "no_change_rerun_seconds": rerun_s,
+        "rerun_unchanged": len(rerun.unchanged),
+    }
+
+
+def bench_ask(index_dir: Path, cold_runs: int = 3, warm_rounds: int = 5) -> dict[str, float]:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir)}
+    cold = []
+    for q in QUESTIONS[:cold_runs]:
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "rag.cli", "ask", q], env=env, check=True, capture_output=True
+        )
+        cold.append(time.perf_counter() - t0)
+    svc = RagService(Settings(index_dir=index_dir))
+    svc.answer(QUESTIONS[0])  # first call builds the BM25 index
+    warm = []
+    for _ in range(warm_rounds):
+        for q in QUESTIONS:
+            t0 = time.perf_counter()
+            svc.answer(q)
+            warm.append(time.perf_counter() - t0)
+    return {
+        "cold_process_p50_s": statistics.median(cold),
+        "cold_process_max_s": max(cold),
+        "warm_p50_ms": 1000 * statistics.median(warm),
+        "warm_p95_ms": 1000 * pct(warm, 95),
+        "warm_n": len(warm),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=300, help="news_id articles to index")
+    parser.add_argument("--news", type=Path, default=NEWS)
+    parser.add_argument("--out", type=Path, default=Path("bench-out/bench.json"))
+    args = parser.parse_args()
+    results: dict[str, object] = {"cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        subset = work / f"news_id_{args.articles}.jsonl"
+        with args.news.open(encoding="utf-8") as src:
+            subset.write_text("".join(itertools.islice(src, args.articles)))
+        results["seeds"] = bench_index(SEEDS, work, "seeds")
+        results[f"news_id_{args.articles}"] = bench_index(subset, work, "news")
+        results["ask"] = bench_ask(work / "seeds")
+    print(json.dumps(results, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

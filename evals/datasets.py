@@ -1,0 +1,55 @@
+"""Data sets in the shared layout: `corpus.jsonl` + `questions.jsonl` (see ../shared/data)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.articles import slug
+from rag.config import Settings
+from rag.service import RagService
+
+
+@dataclass(frozen=True)
+class Question:
+    qid: str
+    question: str
+    lang: str
+    relevant: frozenset[str]  # doc ids as the index spells them
+    answers: tuple[str, ...]
+    answerable: bool
+
+
+def load_questions(folder: Path, limit: int | None = None) -> list[Question]:
+    out = []
+    with (folder / "questions.jsonl").open(encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            q = json.loads(line)
+            out.append(
+                Question(
+                    q["qid"], q["question"], q.get("lang", "id"),
+                    frozenset(slug(d) for d in q.get("relevant", [])),
+                    tuple(q.get("answers", [])), bool(q.get("answerable", True)),
+                )
+            )  # fmt: skip
+            if limit and len(out) >= limit:
+                break
+    return out
+
+
+def corpus_service(folder: Path, cache: Path, settings: Settings) -> RagService:
+    """A service over the data set's corpus in its own index under `cache`, built once and
+    reused while the corpus and the index-shaping settings are unchanged."""
+    corpus = folder / "corpus.jsonl"
+    shape = f"{corpus.stat().st_size}:{corpus.stat().st_mtime_ns}:{settings.chunk_size}:"
+    shape += f"{settings.chunk_overlap}:{settings.embedder}:{settings.embed_model}"
+    key = hashlib.sha256(shape.encode()).hexdigest()[:12]
+    index_dir = cache / f"{folder.name}-{key}"
+    svc = RagService(settings.model_copy(update={"index_dir": index_dir}))
+    if svc.store.count() == 0:
+        svc.build_index([corpus])
+    return svc

@@ -60,7 +60,10 @@ class Settings(BaseSettings):
     # Answer
     llm: Literal["none"] = Field("none", description="Answer generator; 'none' = extractive.")
     abstain_threshold: float = Field(
-        0.83, ge=0.0, le=1.0, description="Min query-sentence cosine to answer (see README)."
+        0.84, ge=0.0, le=1.0, description="Min question-sentence cosine to answer (see README)."
+    )
+    abstain_threshold_en: float = Field(
+        0.79, ge=0.0, le=1.0, description="The same for non-Indonesian (English) questions."
     )
     max_answer_sentences: int = Field(3, ge=1, le=10)
     answer_margin: float = Field(

@@ -60,6 +60,7 @@ class RagService:
         self.generator = generator or ExtractiveGenerator(
             self.embeddings,
             threshold=settings.abstain_threshold,
+            threshold_en=settings.abstain_threshold_en,
             max_sentences=settings.max_answer_sentences,
             margin=settings.answer_margin,
         )

@@ -57,11 +57,9 @@ def detect_language(text: str) -> Literal["id", "en"]:
 
 
 def identifiers(text: str) -> set[str]:
-    """Language-independent terms that must be matched literally: tokens with letters and digits
-    ('h100', '14nm', 'ga-181') and numbers of 3+ digits."""
-    out = set()
-    for t in words(text):
-        has_digit = any(c.isdigit() for c in t)
-        if has_digit and (any(c.isalpha() for c in t) or len(t.replace(".", "")) >= 3):
-            out.add(t)
-    return out
+    """Codes that must be matched literally in any language: tokens mixing letters and digits
+    ('h100', '14nm', 'g20'). Plain numbers are left out: dates and amounts are often written
+    differently in the article than in the question."""
+    return {
+        t for t in words(text) if any(c.isdigit() for c in t) and any(c.isalpha() for c in t)
+    }

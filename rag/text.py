@@ -60,6 +60,4 @@ def identifiers(text: str) -> set[str]:
     """Codes that must be matched literally in any language: tokens mixing letters and digits
     ('h100', '14nm', 'g20'). Plain numbers are left out: dates and amounts are often written
     differently in the article than in the question."""
-    return {
-        t for t in words(text) if any(c.isdigit() for c in t) and any(c.isalpha() for c in t)
-    }
+    return {t for t in words(text) if any(c.isdigit() for c in t) and any(c.isalpha() for c in t)}

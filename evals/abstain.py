@@ -15,7 +15,7 @@ import numpy as np
 from evals.datasets import corpus_service, load_questions
 from rag.answer import ExtractiveGenerator
 from rag.config import Settings
-from rag.text import identifiers, words
+from rag.text import identifiers, keyword_tokens, words
 
 THRESHOLDS = [round(t, 3) for t in np.arange(0.78, 0.905, 0.005)]
 
@@ -31,6 +31,8 @@ def collect(folder: Path, cache: Path, settings: Settings, limit: int | None) ->
         ranked = gen.score(q.question, chunks)
         evidence = {w for c in chunks for w in words(c.page_content)}
         best = ranked[0] if ranked else None
+        q_kw = set(keyword_tokens(q.question))
+        top_kw = {t for c in chunks[:3] for t in keyword_tokens(c.page_content)}
         rows.append(
             {
                 "qid": q.qid,
@@ -38,6 +40,8 @@ def collect(folder: Path, cache: Path, settings: Settings, limit: int | None) ->
                 "score": best.score if best else 0.0,
                 "missing_ids": bool(identifiers(q.question) - evidence),
                 "gold_in_best": bool(best) and any(a in best.text for a in q.answers),
+                "coverage": len(q_kw & top_kw) / len(q_kw) if q_kw else 1.0,
+                "lang": q.lang,
             }
         )
     return rows

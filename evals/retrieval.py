@@ -22,9 +22,8 @@ from rag.text import detect_language
 CONFIGS: list[tuple[str, str, float, float]] = [
     ("dense", "dense", 1.0, 1.0),
     ("bm25", "bm25", 0.0, 0.0),
-    ("hybrid w=0.5 ungated", "hybrid", 0.5, 0.5),
-    ("hybrid w=0.8 ungated", "hybrid", 0.8, 0.8),
-    ("hybrid w=0.8 gated (default)", "hybrid", 0.8, 1.0),
+    ("hybrid w=0.5, no gate", "hybrid", 0.5, 0.5),
+    ("hybrid 0.7 id / 0.9 en (default)", "hybrid", 0.7, 0.9),
 ]
 
 
@@ -66,7 +65,7 @@ def print_table(result: dict[str, object]) -> None:
         m = result[label]
         assert isinstance(m, dict)
         print(
-            f"{label:30} {m['recall@1']:6.3f} {m['recall@5']:6.3f} {m['recall@10']:6.3f} "
+            f"{label:34} {m['recall@1']:6.3f} {m['recall@5']:6.3f} {m['recall@10']:6.3f} "
             f"{m['mrr@10']:7.3f} {m['ndcg@10']:8.3f} {m['ms_per_query']:6.1f}"
         )
 

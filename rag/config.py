@@ -57,6 +57,8 @@ class Settings(BaseSettings):
         0.9, ge=0.0, le=1.0, description="Dense share when the question is not Indonesian."
     )
 
+    bm25_stemming: bool = Field(True, description="Stem Indonesian words for BM25 (Sastrawi).")
+
     # Answer
     llm: Literal["none"] = Field("none", description="Answer generator; 'none' = extractive.")
     abstain_threshold: float = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -58,8 +59,9 @@ class BM25:
 class BM25Index:
     """BM25 (Okapi) over the store's chunks, rebuilt when the chunk count changes."""
 
-    def __init__(self, store: VectorStore) -> None:
+    def __init__(self, store: VectorStore, stem: Callable[[str], str] | None = None) -> None:
         self.store = store
+        self.stem = stem
         self._lock = threading.Lock()
         self._count = -1
         self._docs: list[Document] = []
@@ -74,14 +76,14 @@ class BM25Index:
             docs = self.store.all_chunks()
             self._docs = docs
             self._by_id = {str(d.id): i for i, d in enumerate(docs)}
-            corpus = [keyword_tokens(d.page_content) for d in docs]
+            corpus = [keyword_tokens(d.page_content, self.stem) for d in docs]
             self._bm25 = BM25(corpus) if docs else None
             self._count = count
 
     def scores(self, query: str) -> np.ndarray:
         """A BM25 score for every chunk, in `self.docs` order."""
         self._refresh()
-        tokens = keyword_tokens(query)
+        tokens = keyword_tokens(query, self.stem)
         if self._bm25 is None or not tokens:
             return np.zeros(len(self._docs))
         return self._bm25.get_scores(tokens)

@@ -15,6 +15,7 @@ from rag.embeddings import ModelEmbeddings, make_embeddings
 from rag.errors import IndexEmpty, RagError
 from rag.retrieve import BM25Index, HybridRetriever
 from rag.store import VectorStore, open_store
+from rag.text import Stemmer
 
 if TYPE_CHECKING:
     from index.pipeline import IndexReport, Progress
@@ -50,7 +51,7 @@ class RagService:
         self.rules = Rules.load(settings.extra_boilerplate_rules)
         self.retriever = HybridRetriever(
             store=self.store,
-            bm25=BM25Index(self.store),
+            bm25=BM25Index(self.store, Stemmer() if settings.bm25_stemming else None),
             mode=settings.retriever,
             k=settings.top_k,
             fetch_k=settings.fetch_k,

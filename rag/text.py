@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
+
+from rag.errors import BackendUnavailable
 
 STOPWORDS_ID = frozenset(
     """
@@ -43,9 +46,30 @@ def words(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(text)]
 
 
-def keyword_tokens(text: str) -> list[str]:
-    """Tokens for BM25: words minus Indonesian and English stopwords."""
-    return [t for t in words(text) if t not in STOPWORDS_ID and t not in STOPWORDS_EN]
+def keyword_tokens(text: str, stem: Callable[[str], str] | None = None) -> list[str]:
+    """Tokens for BM25: words minus Indonesian and English stopwords, optionally stemmed."""
+    tokens = [t for t in words(text) if t not in STOPWORDS_ID and t not in STOPWORDS_EN]
+    return [stem(t) for t in tokens] if stem else tokens
+
+
+class Stemmer:
+    """Indonesian stemming (Sastrawi: 'menjual' -> 'jual'), cached per word; other tokens
+    (numbers, codes) pass through."""
+
+    def __init__(self) -> None:
+        try:
+            from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+        except ImportError as exc:  # pragma: no cover - a core dependency
+            raise BackendUnavailable("BM25 stemming needs: pip install pysastrawi") from exc
+        self._stemmer = StemmerFactory().create_stemmer()
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, token: str) -> str:
+        if not token.isalpha():
+            return token
+        if token not in self._cache:
+            self._cache[token] = self._stemmer.stem(token) or token
+        return self._cache[token]
 
 
 def detect_language(text: str) -> Literal["id", "en"]:

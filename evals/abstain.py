@@ -31,6 +31,7 @@ def collect(folder: Path, cache: Path, settings: Settings, limit: int | None) ->
         ranked = gen.score(q.question, chunks)
         evidence = {w for c in chunks for w in words(c.page_content)}
         best = ranked[0] if ranked else None
+        decided = gen.generate(q.question, chunks)
         q_kw = set(keyword_tokens(q.question))
         top_kw = {t for c in chunks[:3] for t in keyword_tokens(c.page_content)}
         rows.append(
@@ -41,6 +42,8 @@ def collect(folder: Path, cache: Path, settings: Settings, limit: int | None) ->
                 "missing_ids": bool(identifiers(q.question) - evidence),
                 "gold_in_best": bool(best) and any(a in best.text for a in q.answers),
                 "coverage": len(q_kw & top_kw) / len(q_kw) if q_kw else 1.0,
+                "abstained": decided.abstained,
+                "supported": any(a in c.quote for c in decided.citations for a in q.answers),
                 "lang": q.lang,
             }
         )
@@ -65,6 +68,22 @@ def sweep(rows: list[dict]) -> list[dict]:
     return out
 
 
+def default_path(rows: list[dict]) -> dict[str, float]:
+    """What the shipped generator decided: abstention quality and answers holding gold text."""
+    ab = np.array([r["abstained"] for r in rows])
+    un = np.array([not r["answerable"] for r in rows])
+    tp = int((ab & un).sum())
+    return {
+        "abstain_rate": round(float(ab.mean()), 4),
+        "abstain_precision": round(tp / ab.sum(), 4) if ab.sum() else 0.0,
+        "abstain_recall": round(tp / un.sum(), 4) if un.sum() else float("nan"),
+        "false_abstain_rate": round(float((ab & ~un).sum() / max((~un).sum(), 1)), 4),
+        "answer_supported": round(
+            sum(r["supported"] for r in rows if r["answerable"]) / max((~un).sum(), 1), 4
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("datasets", nargs="+", type=Path)
@@ -76,7 +95,9 @@ def main() -> None:
     for folder in args.datasets:
         rows = collect(folder, args.cache, Settings(), args.limit)
         table = sweep(rows)
-        results[folder.name] = {"rows": rows, "sweep": table}
+        default = default_path(rows)
+        results[folder.name] = {"rows": rows, "sweep": table, "default": default}
+        print(f"\n{folder.name} default answer path: {json.dumps(default)}")
         print(f"\n{folder.name}: {len(rows)} questions, {sum(not r['answerable'] for r in rows)} "
               "unanswerable")  # fmt: skip
         print(f"{'thr':>6} {'abstain%':>9} {'abs-prec':>9} {'abs-rec':>8} {'answered(ans)':>14}")

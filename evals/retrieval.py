@@ -29,7 +29,8 @@ CONFIGS: list[tuple[str, str, float, float]] = [
 
 def evaluate(folder: Path, cache: Path, settings: Settings, limit: int | None) -> dict[str, object]:
     svc = corpus_service(folder, cache, settings)
-    questions = load_questions(folder, limit)
+    # retrieval is judged only where the data set names a relevant doc
+    questions = [q for q in load_questions(folder, limit) if q.relevant]
     langs = [detect_language(q.question) for q in questions]
     results: dict[str, object] = {
         "dataset": folder.name,

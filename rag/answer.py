@@ -15,6 +15,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel
 
+from rag.answer_types import expected_type, has_type
 from rag.chunks import split_sentences
 from rag.embeddings import ModelEmbeddings
 from rag.retrieve import HybridRetriever
@@ -25,6 +26,9 @@ NOT_FOUND = {
     "id": "Artikel yang ada tidak menyebutkannya. "
     "Tidak ada bagian artikel yang menjawab pertanyaan ini.",
 }
+
+
+TYPE_MARGIN = 0.04  # how far below the best sentence a sentence of the asked-for type may be
 
 
 class Citation(BaseModel):
@@ -163,18 +167,22 @@ class ExtractiveGenerator:
         ranked = self.score(question, chunks)
         evidence_words = {w for c in chunks for w in words(c.page_content)}
         missing_ids = identifiers(question) - evidence_words
-        if not ranked or ranked[0].score < self.thresholds[lang] or missing_ids:
-            related = make_citations(ranked[:3])
+        # Only sentences of the expected answer type (a time, a price, ...) may answer, and only
+        # if one of them is about as relevant as the best sentence overall.
+        kind = expected_type(question)
+        typed = [s for s in ranked if has_type(kind, s.text)]
+        if (
+            not typed
+            or typed[0].score < self.thresholds[lang]
+            or typed[0].score < ranked[0].score - TYPE_MARGIN
+            or missing_ids
+        ):
             return Answer(
-                question=question,
-                answer=NOT_FOUND[lang],
-                abstained=True,
-                citations=[],
-                related=related,
-                language=lang,
-            )
-        best = ranked[0].score
-        chosen = [s for s in ranked[: self.max_sentences] if s.score >= best - self.margin]
+                question=question, answer=NOT_FOUND[lang], abstained=True,
+                citations=[], related=make_citations(ranked[:3]), language=lang,
+            )  # fmt: skip
+        best = typed[0].score
+        chosen = [s for s in typed[: self.max_sentences] if s.score >= best - self.margin]
         citations = make_citations(chosen)
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return Answer(

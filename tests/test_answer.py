@@ -41,6 +41,10 @@ def test_chip_question_answered_with_exact_citation(
         "How much does an Nvidia H100 cost in Russia?",
         "Who won the 2022 FIFA World Cup?",
         "Berapa harga beras di pasar Jakarta hari ini?",
+        # on topic, but the article has no such time or price:
+        "When exactly did the Putin-Xi meeting end?",
+        "Kapan tepatnya pertemuan Putin dan Xi Jinping berakhir?",
+        "How much does a 128-layer 3D NAND flash chip cost?",
     ],
 )
 def test_unanswerable_questions_abstain(seed_service: RagService, question: str) -> None:

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+
+from rag.answer_types import expected_type, has_type
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did the meeting end?", "time"),
+        ("Kapan pertemuan itu berakhir?", "time"),
+        ("Jam berapa pesawat mendarat?", "time"),
+        ("How long did Xi's visit last?", "duration"),
+        ("Berapa lama kunjungan itu?", "duration"),
+        ("How much does an Nvidia H100 cost in Russia?", "money"),
+        ("Berapa harga beras di Jakarta?", "money"),
+        ("How many companies stopped selling to Russia?", "count"),
+        ("Berapa jumlah penumpang pesawat itu?", "count"),
+        ("What chip limits apply to China?", None),
+        ("Siapa yang bertemu Putin?", None),
+        ("How much influence does China have?", None),  # 'how much' without a price word
+    ],
+)
+def test_expected_type(question: str, kind: str | None) -> None:
+    assert expected_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "expected"),
+    [
+        ("time", "Pertemuan digelar Jumat (24/3/2023) di Moskow.", True),
+        ("time", "Pesawat mendarat pukul 14.30 WIB.", True),
+        ("time", "The summit ended in March 2023.", True),
+        ("time", "Kedua presiden sepakat membentuk model kerja sama baru.", False),
+        ("duration", "Kunjungan tiga hari Presiden Jinping ke Moskow.", True),
+        ("duration", "The talks lasted 5 hours.", True),
+        ("duration", "Sejak menginvasi Ukraina lebih dari setahun yang lalu.", True),
+        ("duration", "Rusia dan China akan mendukung komite Ad Hoc PBB.", False),
+        ("money", "Harganya Rp 15.000 per kilogram.", True),
+        ("money", "It costs $30,000 in Moscow.", True),
+        ("money", "Nilainya mencapai 2 miliar dolar AS.", True),
+        ("money", "China hanya dapat membuat chip 14nm dan NAND 128 lapis.", False),
+        ("count", "Sebanyak 84 penumpang selamat.", True),
+        ("count", "Ribuan warga mengungsi.", True),
+        ("count", "Perusahaan teknologi memboikot Rusia.", False),
+    ],
+)
+def test_has_type(kind: str, sentence: str, expected: bool) -> None:
+    assert has_type(kind, sentence) is expected  # type: ignore[arg-type]
+
+
+def test_untyped_questions_accept_any_sentence() -> None:
+    assert has_type(None, "apa saja")

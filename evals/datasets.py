@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import rag
 from rag.articles import slug
 from rag.config import Settings
 from rag.service import RagService
@@ -47,6 +48,9 @@ def corpus_service(folder: Path, cache: Path, settings: Settings) -> RagService:
     corpus = folder / "corpus.jsonl"
     shape = f"{corpus.stat().st_size}:{corpus.stat().st_mtime_ns}:{settings.chunk_size}:"
     shape += f"{settings.chunk_overlap}:{settings.embedder}:{settings.embed_model}"
+    # code that shapes the chunks is part of the key, so a change there rebuilds the index
+    for stage in ("articles.py", "chunks.py", "boilerplate.toml"):
+        shape += hashlib.sha256((Path(rag.__file__).parent / stage).read_bytes()).hexdigest()
     key = hashlib.sha256(shape.encode()).hexdigest()[:12]
     index_dir = cache / f"{folder.name}-{key}"
     svc = RagService(settings.model_copy(update={"index_dir": index_dir}))

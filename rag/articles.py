@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
-import html
 import json
 import re
 import tomllib
@@ -91,7 +91,7 @@ _MONTHS = {
 _DAY = r"(?:Senin|Selasa|Rabu|Kamis|Jumat|Jum'at|Sabtu|Minggu|Ahad)"
 _DATE_NUMERIC = re.compile(_DAY + r",?\s*\(\s*(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*\)")
 _DATE_WORDS = re.compile(r"\b(\d{1,2})\s+([A-Za-z]{3,9})\.?\s+(\d{4})\b")
-_DATE_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+_DATE_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)(?!\d)")
 
 
 def _safe_date(y: int, m: int, d: int) -> str | None:
@@ -203,6 +203,7 @@ class _HTMLText(HTMLParser):
         self.meta: dict[str, str] = {}
         self._skip = 0
         self._in: str | None = None
+        self._heading: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIP:
@@ -211,8 +212,9 @@ class _HTMLText(HTMLParser):
             a = {k: v or "" for k, v in attrs}
             if key := a.get("property") or a.get("name"):
                 self.meta[key.lower()] = a.get("content", "")
-        if tag in ("title", "h1"):
+        if tag in ("title", "h1") and self._in is None:
             self._in = tag
+            self._heading = []
         if tag in self.BLOCK:
             self.parts.append("\n")
 
@@ -220,6 +222,8 @@ class _HTMLText(HTMLParser):
         if tag in self.SKIP and self._skip:
             self._skip -= 1
         if tag == self._in:
+            # <title> comes first in a page; an <h1> is the fallback
+            self.title = self.title or " ".join("".join(self._heading).split()) or None
             self._in = None
         if tag in self.BLOCK:
             self.parts.append("\n")
@@ -227,12 +231,10 @@ class _HTMLText(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._skip:
             return
-        if self._in == "title":
-            self.title = self.title or data.strip() or None
-            return
-        if self._in == "h1" and not self.title:
-            self.title = data.strip() or None
-        self.parts.append(data)
+        if self._in:
+            self._heading.append(data)
+        if self._in != "title":
+            self.parts.append(data)
 
 
 def decode(data: bytes, name: str) -> str:
@@ -300,7 +302,7 @@ def parse_file(
     elif suffix in (".html", ".htm"):
         parser = _HTMLText()
         parser.feed(text)
-        cleaned = clean(html.unescape("".join(parser.parts)), rules, title_from_first_line=False)
+        cleaned = clean("".join(parser.parts), rules, title_from_first_line=False)
         meta = parser.meta
         yield _make(
             base_id,
@@ -349,7 +351,7 @@ def discover(sources: Iterable[Path | str]) -> tuple[list[Path], list[Skipped]]:
     for src in sources:
         src_str = str(src)
         matches = (
-            [Path(p) for p in sorted(Path().glob(src_str))]
+            [Path(p) for p in sorted(glob.glob(src_str, recursive=True))]
             if any(c in src_str for c in "*?[")
             else [Path(src)]
         )

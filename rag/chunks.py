@@ -77,17 +77,17 @@ def chunk_article(article: Article, chunk_size: int = 500, overlap: int = 1) -> 
     """
     sentences = split_sentences(article.text)
     groups: list[list[tuple[int, int]]] = []
-    i = 0
-    while i < len(sentences):
-        group = [sentences[i]]
-        j = i + 1
-        while j < len(sentences) and sentences[j][1] - group[0][0] <= chunk_size:
-            group.append(sentences[j])
-            j += 1
-        groups.append(group)
-        if j >= len(sentences):
-            break
-        i = max(j - overlap, i + 1)
+    nxt = 0  # the first sentence not in any chunk yet
+    while nxt < len(sentences):
+        start = max(nxt - overlap, 0) if groups else 0
+        # drop overlap sentences that would leave no room for a new one
+        while start < nxt and sentences[nxt][1] - sentences[start][0] > chunk_size:
+            start += 1
+        end = nxt + 1  # every chunk takes at least one new sentence
+        while end < len(sentences) and sentences[end][1] - sentences[start][0] <= chunk_size:
+            end += 1
+        groups.append(sentences[start:end])
+        nxt = end
     docs = []
     for n, group in enumerate(groups):
         start, end = group[0][0], group[-1][1]

@@ -88,12 +88,6 @@ def test_first_line_ending_a_sentence_is_not_a_title(rules: Rules) -> None:
     assert out.text.startswith("Ini kalimat pertama.")
 
 
-@pytest.mark.xfail(
-    reason="dateline regex allows no space around the dash, so a hyphenated title word "
-    "('Covid-19') is read as a dateline and the title is cut",
-    raises=AssertionError,
-    strict=True,
-)
 def test_hyphenated_title_is_not_a_dateline(rules: Rules) -> None:
     out = clean(f"Covid-19 Melonjak Lagi\nJakarta - {BODY}", rules)
     assert out.title == "Covid-19 Melonjak Lagi"
@@ -173,12 +167,6 @@ def test_html_open_graph_metadata(tmp_path: Path, rules: Rules) -> None:
     assert art.published == "2024-01-02"
 
 
-@pytest.mark.xfail(
-    reason="_DATE_ISO ends with \\b, which fails between the day and the 'T' of an ISO 8601 "
-    "datetime, so article:published_time='2024-01-02T03:04:05+07:00' gives no date",
-    raises=AssertionError,
-    strict=True,
-)
 def test_html_published_time_as_iso_datetime(tmp_path: Path, rules: Rules) -> None:
     page = (
         f'<meta property="article:published_time" content="2024-01-02T03:04:05+07:00"><p>{BODY}</p>'
@@ -186,16 +174,16 @@ def test_html_published_time_as_iso_datetime(tmp_path: Path, rules: Rules) -> No
     assert _one(_write(tmp_path / "dt.html", page), rules).published == "2024-01-02"
 
 
-@pytest.mark.xfail(
-    reason="_HTMLText keeps only the first text node of <h1>, so inline markup cuts the title",
-    raises=AssertionError,
-    strict=True,
-)
 def test_html_h1_with_inline_markup_is_whole_title(tmp_path: Path, rules: Rules) -> None:
     art = _one(
         _write(tmp_path / "h1.html", f"<h1>Banjir <b>Besar</b> Medan</h1><p>{BODY}</p>"), rules
     )
     assert art.title == "Banjir Besar Medan"
+
+
+def test_html_entities_are_decoded_once(tmp_path: Path, rules: Rules) -> None:
+    page = f"<p>{BODY}</p><p>Rumus &amp;lt;b&amp;gt; ditulis begitu.</p>"
+    assert "Rumus &lt;b&gt; ditulis begitu." in _one(_write(tmp_path / "e.html", page), rules).text
 
 
 def test_jsonl_invalid_line_is_skipped_others_kept(tmp_path: Path, rules: Rules) -> None:
@@ -288,12 +276,6 @@ def test_glob_and_missing_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     }
 
 
-@pytest.mark.xfail(
-    reason="discover() globs with Path().glob(pattern), which raises NotImplementedError "
-    "for absolute patterns",
-    raises=NotImplementedError,
-    strict=True,
-)
 def test_absolute_glob(tmp_path: Path) -> None:
     _write(tmp_path / "x.txt", BODY)
     files, _ = discover([f"{tmp_path}/*.txt"])

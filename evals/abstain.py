@@ -25,6 +25,9 @@ def collect(folder: Path, cache: Path, settings: Settings, limit: int | None) ->
     svc = corpus_service(folder, cache, settings)
     gen = svc.generator
     assert isinstance(gen, ExtractiveGenerator)
+    modes = {m: ExtractiveGenerator(svc.embeddings, answer_types=m) for m in ("off", "abstain")}
+    for other in modes.values():
+        other._cache = gen._cache  # share sentence embeddings: same model, same sentences
     rows = []
     for q in load_questions(folder, limit):
         chunks = svc.retriever.invoke(q.question)
@@ -32,6 +35,7 @@ def collect(folder: Path, cache: Path, settings: Settings, limit: int | None) ->
         evidence = {w for c in chunks for w in words(c.page_content)}
         best = ranked[0] if ranked else None
         decided = gen.generate(q.question, chunks)
+        by_mode = {m: g.generate(q.question, chunks) for m, g in modes.items()}
         q_kw = set(keyword_tokens(q.question))
         top_kw = {t for c in chunks[:3] for t in keyword_tokens(c.page_content)}
         rows.append(
@@ -44,6 +48,14 @@ def collect(folder: Path, cache: Path, settings: Settings, limit: int | None) ->
                 "coverage": len(q_kw & top_kw) / len(q_kw) if q_kw else 1.0,
                 "abstained": decided.abstained,
                 "supported": any(a in c.quote for c in decided.citations for a in q.answers),
+                **{
+                    f"{m}_{key}": value
+                    for m, d in by_mode.items()
+                    for key, value in (
+                        ("abstained", d.abstained),
+                        ("supported", any(a in c.quote for c in d.citations for a in q.answers)),
+                    )
+                },
                 "lang": q.lang,
             }
         )
@@ -98,6 +110,10 @@ def main() -> None:
         default = default_path(rows)
         results[folder.name] = {"rows": rows, "sweep": table, "default": default}
         print(f"\n{folder.name} default answer path: {json.dumps(default)}")
+        for m in ("off", "abstain"):
+            renamed = [{**r, "abstained": r[f"{m}_abstained"], "supported": r[f"{m}_supported"]}
+                       for r in rows]  # fmt: skip
+            print(f"{folder.name} answer_types={m}: {json.dumps(default_path(renamed))}")
         print(f"\n{folder.name}: {len(rows)} questions, {sum(not r['answerable'] for r in rows)} "
               "unanswerable")  # fmt: skip
         print(f"{'thr':>6} {'abstain%':>9} {'abs-prec':>9} {'abs-rec':>8} {'answered(ans)':>14}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 from langchain_core.documents import Document
@@ -28,6 +28,7 @@ NOT_FOUND = {
 }
 
 
+AnswerTypeMode = Literal["off", "prefer", "abstain"]
 TYPE_MARGIN = 0.04  # how far below the best sentence a sentence of the asked-for type may be
 
 
@@ -124,6 +125,7 @@ class ExtractiveGenerator:
         threshold_en: float = 0.79,
         max_sentences: int = 3,
         margin: float = 0.03,
+        answer_types: AnswerTypeMode = "prefer",
         cache_size: int = 20_000,
     ) -> None:
         self.embeddings = embeddings
@@ -132,6 +134,7 @@ class ExtractiveGenerator:
         self.thresholds = {"id": threshold, "en": threshold_en}
         self.max_sentences = max_sentences
         self.margin = margin
+        self.answer_types = answer_types
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
 
@@ -167,22 +170,19 @@ class ExtractiveGenerator:
         ranked = self.score(question, chunks)
         evidence_words = {w for c in chunks for w in words(c.page_content)}
         missing_ids = identifiers(question) - evidence_words
-        # Only sentences of the expected answer type (a time, a price, ...) may answer, and only
-        # if one of them is about as relevant as the best sentence overall.
-        kind = expected_type(question)
+        # Prefer a sentence of the asked-for type (a time, a price, ...) when one is about as
+        # relevant as the best sentence; in "abstain" mode, answer only with such a sentence.
+        kind = expected_type(question) if self.answer_types != "off" else None
         typed = [s for s in ranked if has_type(kind, s.text)]
-        if (
-            not typed
-            or typed[0].score < self.thresholds[lang]
-            or typed[0].score < ranked[0].score - TYPE_MARGIN
-            or missing_ids
-        ):
+        near = bool(typed) and typed[0].score >= ranked[0].score - TYPE_MARGIN
+        pool = typed if near else ([] if self.answer_types == "abstain" else ranked)
+        if not pool or pool[0].score < self.thresholds[lang] or missing_ids:
             return Answer(
                 question=question, answer=NOT_FOUND[lang], abstained=True,
                 citations=[], related=make_citations(ranked[:3]), language=lang,
             )  # fmt: skip
-        best = typed[0].score
-        chosen = [s for s in typed[: self.max_sentences] if s.score >= best - self.margin]
+        best = pool[0].score
+        chosen = [s for s in pool[: self.max_sentences] if s.score >= best - self.margin]
         citations = make_citations(chosen)
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return Answer(

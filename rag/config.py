@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         0.03, ge=0.0, le=1.0, description="Sentences this close to the best one join the answer."
     )
 
+    answer_types: Literal["off", "prefer", "abstain"] = Field(
+        "prefer",
+        description="Expected answer types (time, price, ...): prefer a sentence of that type, "
+        "or also abstain without one (measured: more false abstentions, see README).",
+    )
+
     # Serving
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)

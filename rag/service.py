@@ -64,6 +64,7 @@ class RagService:
             threshold_en=settings.abstain_threshold_en,
             max_sentences=settings.max_answer_sentences,
             margin=settings.answer_margin,
+            answer_types=settings.answer_types,
         )
         self.chain = make_chain(self.retriever, self.generator)
         self._write_lock = threading.Lock()

@@ -6,13 +6,12 @@ unanswerable questions, with the extractive answer path the chat uses.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 
-from evals.datasets import corpus_service, load_questions
+from evals.datasets import corpus_service, load_questions, study_args
 from rag.answer import ExtractiveGenerator
 from rag.config import Settings
 from rag.text import identifiers, keyword_tokens, words
@@ -97,12 +96,7 @@ def default_path(rows: list[dict]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("datasets", nargs="+", type=Path)
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--cache", type=Path, default=Path(".rag/eval-cache"))
-    parser.add_argument("--out", type=Path, default=Path("bench-out/abstain.json"))
-    args = parser.parse_args()
+    args = study_args(__doc__, "bench-out/abstain.json")
     results = {}
     for folder in args.datasets:
         rows = collect(folder, args.cache, Settings(), args.limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 from dataclasses import dataclass
@@ -57,3 +58,13 @@ def corpus_service(folder: Path, cache: Path, settings: Settings) -> RagService:
     if svc.store.count() == 0:
         svc.build_index([corpus])
     return svc
+
+
+def study_args(doc: str, default_out: str) -> argparse.Namespace:
+    """Command-line arguments shared by the study scripts (datasets, limit, cache, out)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("datasets", nargs="+", type=Path)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--cache", type=Path, default=Path(".rag/eval-cache"))
+    parser.add_argument("--out", type=Path, default=Path(default_out))
+    return parser.parse_args()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 
 
@@ -46,3 +49,42 @@ def retrieval_summary(runs: Sequence[tuple[Sequence[str], set[str]]]) -> dict[st
         "mrr@10": sum(mrr_at(r, g, 10) for r, g in runs) / n,
         "ndcg@10": sum(ndcg_at(r, g, 10) for r, g in runs) / n,
     }
+
+
+def normalize_answer(text: str) -> str:
+    """Lower-case, citation markers and punctuation removed, whitespace collapsed."""
+    text = re.sub(r"\[\d+\]", " ", text.lower())
+    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    return " ".join(text.split())
+
+
+def exact_match(prediction: str, golds: Sequence[str]) -> float:
+    p = normalize_answer(prediction)
+    return float(any(p == normalize_answer(g) for g in golds))
+
+
+def token_f1(prediction: str, golds: Sequence[str]) -> float:
+    """SQuAD-style token F1 of the normalized strings, best over the gold answers."""
+    pred = normalize_answer(prediction).split()
+    best = 0.0
+    for gold in golds:
+        ref = normalize_answer(gold).split()
+        common = sum((Counter(pred) & Counter(ref)).values())
+        if common:
+            precision, recall = common / len(pred), common / len(ref)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def supported(quotes: Sequence[str], golds: Sequence[str]) -> bool:
+    """True when a gold answer occurs (normalized) inside one of the cited quotes."""
+    norm_quotes = [normalize_answer(q) for q in quotes]
+    return any(normalize_answer(g) and normalize_answer(g) in q for g in golds for q in norm_quotes)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100); NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]

@@ -7,12 +7,11 @@ Prints recall@1/5/10, mrr@10 and ndcg@10 per configuration and writes them as JS
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 
-from evals.datasets import corpus_service, load_questions
+from evals.datasets import corpus_service, load_questions, study_args
 from evals.metrics import retrieval_summary
 from rag.config import Settings
 from rag.retrieve import HybridRetriever
@@ -72,12 +71,7 @@ def print_table(result: dict[str, object]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("datasets", nargs="+", type=Path)
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--cache", type=Path, default=Path(".rag/eval-cache"))
-    parser.add_argument("--out", type=Path, default=Path("bench-out/retrieval.json"))
-    args = parser.parse_args()
+    args = study_args(__doc__, "bench-out/retrieval.json")
     settings = Settings()
     all_results = []
     for folder in args.datasets:

@@ -111,6 +111,76 @@ def ask(
     typer.echo(f"\n({elapsed:.2f}s)", err=True)
 
 
+@app.command(name="eval")
+def eval_(
+    dataset: Annotated[
+        Path, typer.Option(help="Folder with corpus.jsonl and questions.jsonl.", exists=True)
+    ],
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    sample: Annotated[int | None, typer.Option(help="A fixed random sample of N.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
+    retriever: Annotated[
+        list[str] | None,
+        typer.Option(help="hybrid, dense or bm25; repeat to compare in one run."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where reports go.")] = Path("eval-out"),
+    config: ConfigOpt = None,
+) -> None:
+    """Measure retrieval, answers, citations and abstention on a data set.
+
+    Example: `rag eval --dataset ../shared/data/facqa_valid --retriever dense --retriever hybrid`
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.table import Table
+
+    from evals.runner import run_eval, write_outputs
+
+    modes = retriever or [None]
+    results = []
+    for mode in modes:
+        settings = _settings(config, retriever=mode)
+        with Progress(
+            f"[bold]{dataset.name}[/] {settings.retriever}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            disable=not sys.stderr.isatty(),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("eval", total=None)
+            result = run_eval(
+                dataset,
+                settings,
+                limit=limit,
+                sample=sample,
+                seed=seed,
+                progress=lambda done, total, task=task: bar.update(
+                    task, completed=done, total=total
+                ),
+            )
+        target = out / dataset.name / settings.retriever if len(modes) > 1 else out / dataset.name
+        paths = write_outputs(result, target)
+        results.append((settings.retriever, result.report["summary"], paths[0].parent))
+    keys = list(results[0][1])
+    table = Table(title=f"{dataset.name}")
+    table.add_column("metric")
+    for mode, _, _ in results:
+        table.add_column(mode, justify="right")
+    for key in keys:
+        cells = [_fmt(summary[key]) for _, summary, _ in results]
+        table.add_row(key, *cells)
+    Console().print(table)
+    for mode, _, where in results:
+        typer.echo(f"{mode}: {where}/report.json, questions.jsonl, report.html")
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return "–" if value != value else f"{value:.3f}"  # NaN != NaN
+    return str(value)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,

@@ -44,3 +44,33 @@ def test_summary_is_the_mean() -> None:
     got = retrieval_summary([(["a"], {"a"}), (["x", "b"], {"b"})])
     assert got["recall@1"] == 0.5 and got["recall@5"] == 1.0
     assert got["mrr@10"] == pytest.approx((1 + 0.5) / 2)
+
+
+def test_normalize_and_exact_match() -> None:
+    from evals.metrics import exact_match, normalize_answer
+
+    assert normalize_answer("  Chip 14nm, DRAM 18nm! [1] ") == "chip 14nm dram 18nm"
+    assert exact_match("tiga hari. [1]", ["Tiga Hari"]) == 1.0
+    assert exact_match("tiga hari saja", ["tiga hari"]) == 0.0
+
+
+def test_token_f1_by_hand_best_over_golds() -> None:
+    from evals.metrics import token_f1
+
+    # pred 4 tokens, gold 2 tokens, 2 shared: P=.5 R=1 F1=2/3
+    assert token_f1("kunjungan tiga hari ke", ["tiga hari"]) == pytest.approx(2 / 3)
+    assert token_f1("kunjungan tiga hari ke", ["moskow", "tiga hari"]) == pytest.approx(2 / 3)
+    assert token_f1("", ["x"]) == 0.0 and token_f1("x", []) == 0.0
+    # repeated tokens count at most as often as in the gold
+    assert token_f1("a a", ["a"]) == pytest.approx(2 * 0.5 * 1 / 1.5)
+
+
+def test_supported_and_percentile() -> None:
+    from evals.metrics import percentile, supported
+
+    assert supported(["Kunjungan tiga hari ke Moskow."], ["Tiga hari"])
+    assert not supported(["Kunjungan ke Moskow."], ["tiga hari"])
+    assert not supported([], ["tiga hari"]) and not supported(["x"], [""])
+    assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
+    assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 95) == 5.0
+    assert math.isnan(percentile([], 50))

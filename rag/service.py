@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from rag.answer import Answer, ExtractiveGenerator, Generator, make_chain
 from rag.articles import Rules
 from rag.config import Settings
-from rag.embeddings import ModelEmbeddings, make_embeddings
+from rag.embeddings import ModelEmbeddings, make_cross_embeddings, make_embeddings
 from rag.errors import IndexEmpty, RagError
 from rag.retrieve import BM25Index, HybridRetriever
 from rag.store import VectorStore, open_store
@@ -28,6 +28,7 @@ class Status:
     articles: int
     chunks: int
     embedding_model: str
+    cross_model: str | None
     llm: str
     retriever: str
 
@@ -42,12 +43,21 @@ class RagService:
         store: VectorStore | None = None,
         generator: Generator | None = None,
         *,
+        cross_store: VectorStore | None = None,
         replace_index: bool = False,
     ) -> None:
-        """`replace_index=True` lets a full rebuild drop an index built with another model."""
+        """`replace_index=True` lets a full rebuild drop an index built with another model.
+        An injected `store` comes without a cross-lingual index unless `cross_store` is given."""
         self.settings = settings
         self.embeddings = embeddings or make_embeddings(settings)
         self.store = store or open_store(settings, self.embeddings, replace=replace_index)
+        if cross_store is None and store is None:
+            cross = make_cross_embeddings(settings)
+            if cross is not None:
+                cross_store = open_store(
+                    settings, cross, replace=replace_index, suffix="-use", client=self.store.client
+                )
+        self.cross_store = cross_store
         self.rules = Rules.load(settings.extra_boilerplate_rules)
         self.retriever = HybridRetriever(
             store=self.store,
@@ -57,6 +67,8 @@ class RagService:
             fetch_k=settings.fetch_k,
             dense_weight=settings.dense_weight,
             dense_weight_en=settings.dense_weight_en,
+            cross_store=self.cross_store,
+            cross_weight=settings.cross_weight,
         )
         self.generator = generator or ExtractiveGenerator(
             self.embeddings,
@@ -85,6 +97,7 @@ class RagService:
                 batch_size=max(self.settings.embed_batch_size, 1),
                 full=full,
                 progress=progress,
+                cross_store=self.cross_store,
             )
 
     def answer(self, question: str, history: History | None = None) -> Answer:
@@ -107,6 +120,7 @@ class RagService:
             articles=len(self.store.doc_hashes()),
             chunks=self.store.count(),
             embedding_model=self.embeddings.model_id,
+            cross_model=self.cross_store.model_id if self.cross_store is not None else None,
             llm=self.settings.llm,
             retriever=self.settings.retriever,
         )

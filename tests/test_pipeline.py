@@ -103,3 +103,28 @@ def test_changed_embedding_model_needs_full(settings: Settings, tmp_path: Path) 
     svc = RagService(settings, embeddings=HashEmbeddings(model_id="fake/two"), replace_index=True)
     assert svc.build_index([folder], full=True).added == ["a"]
     assert svc.status().embedding_model == "fake/two"
+
+
+def test_cross_lingual_index_mirrors_the_main_one(settings: Settings, tmp_path: Path) -> None:
+    svc = RagService(settings)  # real e5 + real USE cross-lingual index
+    assert svc.cross_store is not None
+    folder = _write(tmp_path / "in", {"a.txt": TEXT_A, "b.txt": TEXT_B})
+    svc.build_index([folder])
+    assert sorted(svc.cross_store.ids()) == _chunk_ids(svc)
+    (folder / "b.txt").write_text(TEXT_B.replace("Padang", "Bukittinggi"), encoding="utf-8")
+    (folder / "a.txt").unlink()
+    svc.build_index([folder], full=True)
+    assert sorted(svc.cross_store.ids()) == _chunk_ids(svc)
+    assert all(d.metadata["doc_id"] == "b" for d in svc.cross_store.all_chunks())
+
+
+def test_cross_index_is_backfilled_for_an_older_index(settings: Settings, tmp_path: Path) -> None:
+    folder = _write(tmp_path / "in", {"a.txt": TEXT_A, "b.txt": TEXT_B})
+    old = RagService(settings.model_copy(update={"cross_lingual": "none"}))
+    old.build_index([folder])
+    assert old.cross_store is None
+    svc = RagService(settings)
+    assert svc.cross_store is not None and svc.cross_store.count() == 0
+    report = svc.build_index([folder])
+    assert report.unchanged == ["a", "b"]  # nothing re-embedded by the main model
+    assert sorted(svc.cross_store.ids()) == _chunk_ids(svc)

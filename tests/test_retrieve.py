@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from langchain_core.documents import Document
 
-from rag.retrieve import BM25Index, HybridRetriever, _minmax, fuse
+from rag.retrieve import BM25Index, HybridRetriever, _minmax, fuse, fuse_many
 from rag.service import RagService
 from tests.conftest import HashEmbeddings
 
@@ -112,3 +112,61 @@ def test_bm25_scores_by_hand() -> None:
     assert got == pytest.approx(expected)
     assert bm.get_scores(["unknown"]).tolist() == [0.0, 0.0, 0.0]
     assert BM25([]).get_scores(["x"]).shape == (0,)
+
+
+def test_fuse_many_by_hand() -> None:
+    e5 = {"a": 0.9, "b": 0.7}  # -> a 1, b 0
+    use = {"b": 0.6, "c": 0.4}  # -> b 1, c 0
+    bm25 = {"c": 3.0, "a": 1.0}  # -> c 1, a 0
+    got = dict(fuse_many([(e5, 0.36), (use, 0.54), (bm25, 0.1)]))
+    assert got == pytest.approx({"a": 0.36, "b": 0.54, "c": 0.1})
+    assert fuse_many([]) == []
+    # two signals reproduce fuse()
+    many, two = fuse_many([(e5, 0.7), (use, 0.3)]), fuse(e5, use, 0.7)
+    assert [c for c, _ in many] == [c for c, _ in two]
+    assert [v for _, v in many] == pytest.approx([v for _, v in two])
+
+
+def _with_cross(settings) -> tuple[RagService, HybridRetriever]:  # type: ignore[no-untyped-def]
+    from rag.store import open_store
+
+    svc = _service(
+        settings,
+        {
+            "banjir": "Banjir besar melanda kota Medan. Ribuan warga mengungsi.",
+            "chip": "Pabrik chip baru dibangun di Batam untuk produksi semikonduktor.",
+        },
+    )
+    cross = open_store(settings, HashEmbeddings(model_id="fake/cross"), suffix="-x")
+    from index.pipeline import sync_store
+
+    sync_store(svc.store, cross)
+    r = HybridRetriever(
+        store=svc.store, bm25=BM25Index(svc.store), cross_store=cross, cross_weight=0.6
+    )
+    return svc, r
+
+
+def test_cross_index_is_used_for_english_questions_only(settings) -> None:  # type: ignore[no-untyped-def]
+    _, r = _with_cross(settings)
+    signals, _ = r.candidates("where is the new chip factory being built?")
+    assert set(signals) == {"dense", "cross", "bm25"}
+    # every candidate has an exact score from every signal
+    assert set(signals["dense"]) == set(signals["cross"]) == set(signals["bm25"])
+    signals, _ = r.candidates("Di mana pabrik chip baru dibangun?")
+    assert "cross" not in signals
+    q = "where is the new chip factory being built?"
+    signals, _ = r.candidates(q)
+    w = r.dense_weight_en
+    expected = fuse_many(
+        [(signals["dense"], w * 0.4), (signals["cross"], w * 0.6), (signals["bm25"], 1 - w)]
+    )
+    assert r.rank(q, signals) == expected
+
+
+def test_incomplete_cross_index_is_ignored(settings) -> None:  # type: ignore[no-untyped-def]
+    _, r = _with_cross(settings)
+    assert r.cross_store is not None
+    r.cross_store.delete_ids([r.cross_store.ids()[0]])
+    signals, _ = r.candidates("where is the new chip factory being built?")
+    assert "cross" not in signals and "dense" in signals

@@ -57,6 +57,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     unanswerable = [r for r in rows if not r["answerable"]]
     right_abstain = [r for r in abstained if not r["answerable"]]
     latencies = [r["latency_ms"] for r in rows]
+    generated = [
+        r for r in rows if r.get("mode", "extractive") != "extractive" and not r["abstained"]
+    ]
     return {
         **(retrieval if judged else dict.fromkeys(retrieval, math.nan)),
         "answer_exact_match": _mean([r["em"] for r in answerable]),
@@ -70,6 +73,14 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
         "n_questions": len(rows),
+        # generative answers only: how often the support check removed a sentence, and how
+        # often it removed all of them (the extractive answer was given instead)
+        "checker_dropped_rate": (
+            _mean([float(bool(r["dropped"])) for r in generated]) if generated else math.nan
+        ),
+        "fallback_rate": (
+            _mean([float(r["mode"] == "fallback") for r in generated]) if generated else math.nan
+        ),
     }
 
 
@@ -99,7 +110,7 @@ def run_eval(
                 "qid": q.qid, "question": q.question, "lang": q.lang,
                 "answerable": q.answerable, "relevant": sorted(relevant),
                 "retrieved": dedupe(ranked)[:10], "answer": ans.answer,
-                "abstained": ans.abstained,
+                "abstained": ans.abstained, "mode": ans.mode, "dropped": ans.dropped,
                 "citations": [
                     {"n": c.n, "doc_id": c.doc_id, "quote": c.quote, "score": c.score,
                      "relevant": c.doc_id in relevant}
@@ -125,7 +136,9 @@ def run_eval(
         "recall_curve": recall_curve,
         "settings": {
             "retriever": settings.retriever, "embedder": svc.embeddings.model_id,
-            "llm": settings.llm, "top_k": settings.top_k, "fetch_k": settings.fetch_k,
+            "llm": svc.status().llm, "cross_lingual": settings.cross_lingual,
+            "cross_weight": settings.cross_weight, "top_k": settings.top_k,
+            "fetch_k": settings.fetch_k,
             "dense_weight": settings.dense_weight, "dense_weight_en": settings.dense_weight_en,
             "bm25_stemming": settings.bm25_stemming,
             "abstain_threshold": settings.abstain_threshold,

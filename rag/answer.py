@@ -51,6 +51,9 @@ class Answer(BaseModel):
     citations: list[Citation]
     related: list[Citation] = []
     language: str = "en"
+    mode: Literal["extractive", "generative", "fallback"] = "extractive"
+    standalone_question: str | None = None  # the follow-up rewritten with the chat history
+    dropped: list[str] = []  # generated sentences the support check removed
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,11 @@ class ExtractiveGenerator:
             )
         return sorted(scored, key=lambda s: -s.score)
 
-    def generate(self, question: str, chunks: list[Document]) -> Answer:
+    def evidence(
+        self, question: str, chunks: list[Document]
+    ) -> tuple[str, list[Sentence], list[Sentence]]:
+        """(language, every sentence best first, the sentences fit to answer from); the last
+        is empty when the answer must abstain."""
         lang = detect_language(question)
         ranked = self.score(question, chunks)
         evidence_words = {w for c in chunks for w in words(c.page_content)}
@@ -177,10 +184,13 @@ class ExtractiveGenerator:
         near = bool(typed) and typed[0].score >= ranked[0].score - TYPE_MARGIN
         pool = typed if near else ([] if self.answer_types == "abstain" else ranked)
         if not pool or pool[0].score < self.thresholds[lang] or missing_ids:
-            return Answer(
-                question=question, answer=NOT_FOUND[lang], abstained=True,
-                citations=[], related=make_citations(ranked[:3]), language=lang,
-            )  # fmt: skip
+            return lang, ranked, []
+        return lang, ranked, pool
+
+    def generate(self, question: str, chunks: list[Document]) -> Answer:
+        lang, ranked, pool = self.evidence(question, chunks)
+        if not pool:
+            return abstention(question, lang, ranked)
         best = pool[0].score
         chosen = [s for s in pool[: self.max_sentences] if s.score >= best - self.margin]
         citations = make_citations(chosen)
@@ -188,6 +198,14 @@ class ExtractiveGenerator:
         return Answer(
             question=question, answer=text, abstained=False, citations=citations, language=lang
         )
+
+
+def abstention(question: str, lang: str, ranked: list[Sentence]) -> Answer:
+    """The explicit "the articles don't say" answer, with the closest passages as related."""
+    return Answer(
+        question=question, answer=NOT_FOUND[lang], abstained=True,
+        citations=[], related=make_citations(ranked[:3]), language=lang,
+    )  # fmt: skip
 
 
 def make_chain(retriever: HybridRetriever, generator: Generator) -> Runnable[str, Answer]:

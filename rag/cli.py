@@ -91,26 +91,51 @@ def ask(
         str | None, typer.Option(help="hybrid, dense or bm25 (default from settings).")
     ] = None,
     k: Annotated[int | None, typer.Option("--k", help="Passages to retrieve.")] = None,
+    llm: Annotated[
+        str | None, typer.Option(help="local, openai, none or auto (default from settings).")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Answer a question from the indexed articles, with numbered citations.
 
+    With an LLM the answer streams in the question's language; every sentence is then checked
+    against the passage it cites, and unsupported ones are removed.
+
     Examples: `rag ask "what chip limits apply to China?"` · `rag ask --json "Siapa bertemu Putin?"`
+    · `rag ask --llm none "..."` (extractive)
     """
-    settings = _settings(config, retriever=retriever, top_k=k)
+    from rag.answer import Answer
+
+    settings = _settings(config, retriever=retriever, top_k=k, llm=llm)
     t0 = time.perf_counter()
-    result = _service(settings).answer(question)
-    elapsed = time.perf_counter() - t0
+    service = _service(settings)
     if as_json:
+        result = service.answer(question)
         typer.echo(json.dumps(result.model_dump(exclude={"language"}), ensure_ascii=False))
         return
-    typer.echo(result.answer)
+    streamed = ""
+    result = None
+    for item in service.stream(question):
+        if isinstance(item, Answer):
+            result = item
+        else:
+            streamed += item
+            sys.stdout.write(item)
+            sys.stdout.flush()
+    assert result is not None
+    if streamed:
+        typer.echo()
+    if result.dropped:
+        removed = " | ".join(result.dropped)
+        typer.echo(f"\n(removed, not supported by the cited passages: {removed})")
+    if not streamed or result.mode != "generative" or result.dropped:
+        typer.echo(("\n" if streamed else "") + result.answer)
     for c in result.citations or result.related:
         label = f"[{c.n}]" if result.citations else "related:"
         date = f", {c.published}" if c.published else ""
         typer.echo(f"\n{label} {c.title} — {c.source}{date} (chars {c.char_start}-{c.char_end})")
         typer.echo(f"    “{c.quote}”")
-    typer.echo(f"\n({elapsed:.2f}s)", err=True)
+    typer.echo(f"\n({time.perf_counter() - t0:.2f}s, {result.mode})", err=True)
 
 
 @app.command(name="eval")
@@ -126,6 +151,9 @@ def eval_(
         typer.Option(help="hybrid, dense or bm25; repeat to compare in one run."),
     ] = None,
     out: Annotated[Path, typer.Option(help="Where reports go.")] = Path("eval-out"),
+    llm: Annotated[
+        str | None, typer.Option(help="local, openai, none or auto (default from settings).")
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Measure retrieval, answers, citations and abstention on a data set.
@@ -141,7 +169,7 @@ def eval_(
     modes = retriever or [None]
     results = []
     for mode in modes:
-        settings = _settings(config, retriever=mode)
+        settings = _settings(config, retriever=mode, llm=llm)
         with Progress(
             f"[bold]{dataset.name}[/] {settings.retriever}",
             BarColumn(),

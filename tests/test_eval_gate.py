@@ -46,7 +46,8 @@ def test_quality_gate(name: str, tmp_path_factory: pytest.TempPathFactory) -> No
     spec = dict(GATE[name])
     sample = spec.pop("sample", None)
     cache = tmp_path_factory.mktemp(f"gate-{name}")
-    result = run_eval(_dataset(name), Settings(index_dir=cache), sample=sample, seed=0)
+    settings = Settings(index_dir=cache, llm=spec.pop("llm", "none"))
+    result = run_eval(_dataset(name), settings, sample=sample, seed=0)
     write_outputs(result, cache / "out")  # the reports must render for real data too
     failures = _check(result.report["summary"], spec)
     assert not failures, f"{name}: " + "; ".join(failures)

@@ -1,0 +1,98 @@
+"""Check a generated sentence against the passages it cites.
+
+A sentence is kept only if (1) every number in it occurs in the cited text (number words such
+as "dua"/"two" count as digits), (2) every name in it (capitalized words and codes like "H100")
+matches a word of the cited text, allowing spelling across English and Indonesian
+("Russia"/"Rusia"), and (3) its meaning is close to a cited sentence: the best cosine between
+the sentence and the cited sentences reaches a threshold (an entailment proxy; see README).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+import numpy as np
+
+from rag.embeddings import ModelEmbeddings
+from rag.text import STOPWORDS_EN, STOPWORDS_ID
+
+NUMBER_WORDS = {
+    "satu": "1", "dua": "2", "tiga": "3", "empat": "4", "lima": "5", "enam": "6", "tujuh": "7",
+    "delapan": "8", "sembilan": "9", "sepuluh": "10", "one": "1", "two": "2", "three": "3",
+    "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
+    "kedua": "2", "both": "2", "ketiga": "3",
+}  # fmt: skip
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[^\W_]+")
+# Capitalized words that are not names, in either language.
+_NOT_NAMES = STOPWORDS_EN | STOPWORDS_ID | {"however", "according", "namun", "menurut"}
+# English name forms of words the articles spell otherwise: Chinese/Cina, Russian/Rusia.
+_SUFFIXES = ("", "n", "s", "ese", "ian", "an")
+
+
+def numbers(text: str) -> set[str]:
+    found = {re.sub(r"[.,]", "", n).lstrip("0") or "0" for n in _NUMBER.findall(text)}
+    found |= {NUMBER_WORDS[w] for w in _WORD.findall(text.lower()) if w in NUMBER_WORDS}
+    return found
+
+
+def names(text: str) -> set[str]:
+    """Capitalized words that are not stopwords, and codes mixing letters and digits."""
+    out = set()
+    for tok in _WORD.findall(text):
+        code = any(c.isdigit() for c in tok) and any(c.isalpha() for c in tok)
+        capital = tok[0].isupper() and tok.lower() not in _NOT_NAMES
+        if code or capital:
+            out.add(tok.lower())
+    return out
+
+
+def _matches(name: str, vocabulary: set[str]) -> bool:
+    """Exact, or close in spelling after dropping an English name suffix."""
+    if name in vocabulary:
+        return True
+    stems = {
+        name[: len(name) - len(s)] for s in _SUFFIXES if name.endswith(s) and len(name) > len(s) + 2
+    }
+    return any(
+        abs(len(stem) - len(w)) <= 2 and SequenceMatcher(None, stem, w).ratio() >= 0.75
+        for stem in stems
+        for w in vocabulary
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    supported: bool
+    reason: str  # why not, or "ok"
+    similarity: float
+
+
+class SupportChecker:
+    """Is a sentence supported by the cited passages? (numbers, names, meaning)."""
+
+    def __init__(self, embeddings: ModelEmbeddings, min_similarity: float = 0.85) -> None:
+        self.embeddings = embeddings
+        self.min_similarity = min_similarity
+
+    def check(self, sentence: str, cited: list[str]) -> Verdict:
+        if not cited:
+            return Verdict(False, "cites no passage", 0.0)
+        evidence = " ".join(cited)
+        missing_numbers = numbers(sentence) - numbers(evidence)
+        if missing_numbers:
+            return Verdict(
+                False, f"number {sorted(missing_numbers)[0]} is not in the cited text", 0.0
+            )
+        vocabulary = {w.lower() for w in _WORD.findall(evidence)}
+        missing = sorted(n for n in names(sentence) if not _matches(n, vocabulary))
+        if missing:
+            return Verdict(False, f"{missing[0]!r} is not in the cited text", 0.0)
+        vectors = self.embeddings.embed_documents_np([sentence, *cited])
+        sims = vectors[1:] @ vectors[0]
+        best = float(np.max(sims))
+        if best < self.min_similarity:
+            return Verdict(False, f"meaning too far from the cited text ({best:.2f})", best)
+        return Verdict(True, "ok", best)

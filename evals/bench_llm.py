@@ -1,0 +1,135 @@
+"""Generative-answer benchmark on the seed article: time to first token, total time, tokens/s
+and the share of generated sentences the support checker kept, per LLM backend.
+
+    python -m evals.bench_llm                      # local 0.5B, and openai via a local server
+    python -m evals.bench_llm --backend local --rounds 5
+
+Prints numbers; it asserts nothing. The openai backend is measured against llama-cpp-python's
+own OpenAI-compatible server serving the same GGUF on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from evals.bench import SEEDS, pct
+from rag.answer import Answer
+from rag.chunks import split_sentences
+from rag.config import Settings
+from rag.llm import assemble_gguf
+from rag.service import RagService
+
+QUESTIONS = [
+    "what chip limits apply to China?",
+    "Apa batasan produksi chip yang berlaku untuk China?",
+    "Which companies stopped selling to Russia?",
+    "How long did Xi Jinping's visit to Moscow last?",
+    "Siapa yang bertemu dengan Presiden Putin?",
+    "What did Russia and China say they could lead the world in?",
+]
+
+
+def run(service: RagService, rounds: int) -> dict[str, float]:
+    first, total, tokens_per_s = [], [], []
+    kept = dropped = generated = fallback = abstained = 0
+    service.answer(QUESTIONS[0])  # load the model, build BM25
+    for _ in range(rounds):
+        for q in QUESTIONS:
+            t0 = time.perf_counter()
+            t_first = None
+            n_tokens = 0
+            answer = None
+            for item in service.stream(q):
+                if isinstance(item, Answer):
+                    answer = item
+                elif item:
+                    n_tokens += 1
+                    t_first = t_first or time.perf_counter()
+            end = time.perf_counter()
+            assert answer is not None
+            total.append(end - t0)
+            if t_first is not None:
+                first.append(t_first - t0)
+                if end > t_first and n_tokens > 1:
+                    tokens_per_s.append((n_tokens - 1) / (end - t_first))
+            abstained += answer.abstained
+            if answer.mode == "generative" and not answer.abstained:
+                generated += 1
+                kept += len(split_sentences(answer.answer))
+            fallback += answer.mode == "fallback"
+            dropped += len(answer.dropped)
+    n = rounds * len(QUESTIONS)
+    return {
+        "answers": n,
+        "first_token_p50_s": statistics.median(first) if first else float("nan"),
+        "first_token_p95_s": pct(first, 95) if first else float("nan"),
+        "total_p50_s": statistics.median(total),
+        "total_p95_s": pct(total, 95),
+        "decode_tokens_per_s": statistics.median(tokens_per_s) if tokens_per_s else float("nan"),
+        "sentences_kept_share": kept / (kept + dropped) if kept + dropped else float("nan"),
+        "generated": generated,
+        "fallback_to_extractive": fallback,
+        "abstained": abstained,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", action="append", choices=["local", "openai", "none"])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("bench-out/bench_llm.json"))
+    args = parser.parse_args()
+    results: dict[str, object] = {"questions": QUESTIONS, "rounds": args.rounds}
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Settings(index_dir=Path(tmp) / "index", llm="none")
+        RagService(base).build_index([SEEDS])
+        for backend in args.backend or ["local", "openai"]:
+            server = None
+            settings = base.model_copy(update={"llm": backend})
+            if backend == "openai":
+                port = _free_port()
+                gguf = assemble_gguf(settings.llm_model, settings.models_dir)
+                server = subprocess.Popen(
+                    [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
+                     "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
+                     "--n_threads", "2", "--model_alias", "qwen"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )  # fmt: skip
+                url = f"http://127.0.0.1:{port}/v1"
+                for _ in range(120):
+                    try:
+                        urllib.request.urlopen(f"{url}/models", timeout=1)
+                        break
+                    except OSError:
+                        time.sleep(0.5)
+                settings = settings.model_copy(
+                    update={"openai_base_url": url, "openai_model": "qwen"}
+                )
+            try:
+                results[backend] = run(RagService(settings), args.rounds)
+            finally:
+                if server:
+                    server.terminate()
+                    server.wait(timeout=30)
+            print(backend, json.dumps(results[backend], indent=2), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

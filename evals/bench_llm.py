@@ -27,6 +27,7 @@ from rag.chunks import split_sentences
 from rag.config import Settings
 from rag.llm import assemble_gguf
 from rag.service import RagService
+from rag.text import detect_language
 
 QUESTIONS = [
     "what chip limits apply to China?",
@@ -40,7 +41,7 @@ QUESTIONS = [
 
 def run(service: RagService, rounds: int) -> dict[str, float]:
     first, total, tokens_per_s = [], [], []
-    kept = dropped = generated = fallback = abstained = 0
+    kept = dropped = generated = fallback = abstained = same_language = 0
     service.answer(QUESTIONS[0])  # load the model, build BM25
     for _ in range(rounds):
         for q in QUESTIONS:
@@ -65,6 +66,7 @@ def run(service: RagService, rounds: int) -> dict[str, float]:
             if answer.mode == "generative" and not answer.abstained:
                 generated += 1
                 kept += len(split_sentences(answer.answer))
+                same_language += detect_language(answer.answer) == detect_language(q)
             fallback += answer.mode == "fallback"
             dropped += len(answer.dropped)
     n = rounds * len(QUESTIONS)
@@ -77,6 +79,7 @@ def run(service: RagService, rounds: int) -> dict[str, float]:
         "decode_tokens_per_s": statistics.median(tokens_per_s) if tokens_per_s else float("nan"),
         "sentences_kept_share": kept / (kept + dropped) if kept + dropped else float("nan"),
         "generated": generated,
+        "generated_in_question_language": same_language,
         "fallback_to_extractive": fallback,
         "abstained": abstained,
     }

@@ -45,9 +45,10 @@ def _dataset(name: str) -> Path:
 def test_quality_gate(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     spec = dict(GATE[name])
     sample = spec.pop("sample", None)
+    dataset = spec.pop("dataset", name)
     cache = tmp_path_factory.mktemp(f"gate-{name}")
-    settings = Settings(index_dir=cache, llm=spec.pop("llm", "none"))
-    result = run_eval(_dataset(name), settings, sample=sample, seed=0)
+    settings = Settings(index_dir=cache, models_dir=cache / "models", llm=spec.pop("llm", "none"))
+    result = run_eval(_dataset(dataset), settings, sample=sample, seed=0)
     write_outputs(result, cache / "out")  # the reports must render for real data too
     failures = _check(result.report["summary"], spec)
     assert not failures, f"{name}: " + "; ".join(failures)

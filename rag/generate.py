@@ -93,6 +93,22 @@ class GenerativeGenerator:
         assert isinstance(last, Answer)
         return last
 
+    def _narrow(self, sentence: str, passage: Citation) -> Citation:
+        """The single sentence of `passage` that supports `sentence` on its own, if there is
+        one (so the citation points at the exact sentence), else the whole passage."""
+        spans = split_sentences(passage.quote)
+        if len(spans) < 2:
+            return passage
+        verdicts = [(self.checker.check(sentence, [passage.quote[a:b]]), a, b) for a, b in spans]
+        ok = [(v.similarity, a, b) for v, a, b in verdicts if v.supported]
+        if not ok:
+            return passage
+        _, a, b = max(ok)
+        return passage.model_copy(
+            update={"quote": passage.quote[a:b], "char_start": passage.char_start + a,
+                    "char_end": passage.char_start + b}
+        )  # fmt: skip
+
     def _support(self, sentence: str, passage: Citation) -> float:
         return self.checker.check(sentence, [passage.quote]).similarity
 
@@ -125,21 +141,23 @@ class GenerativeGenerator:
                 cited = [best]
             verdict = self.checker.check(sentence, [c.quote for c in cited])
             if verdict.supported:
-                kept.append((sentence, cited))
+                kept.append((sentence, [self._narrow(sentence, c) for c in cited]))
             else:
                 dropped.append(sentence)
         if not kept:
             fallback = self.extractive.generate(question, chunks)
             return fallback.model_copy(update={"mode": "fallback", "dropped": dropped})
-        numbering: dict[int, int] = {}
+        numbering: dict[tuple[str, int, int], int] = {}
         citations: list[Citation] = []
         parts = []
         for sentence, cited in kept:
             for c in cited:
-                if c.n not in numbering:
-                    numbering[c.n] = len(citations) + 1
-                    citations.append(c.model_copy(update={"n": numbering[c.n]}))
-            parts.append(f"{sentence} " + "".join(f"[{numbering[c.n]}]" for c in cited))
+                key = (c.doc_id, c.char_start, c.char_end)
+                if key not in numbering:
+                    numbering[key] = len(citations) + 1
+                    citations.append(c.model_copy(update={"n": numbering[key]}))
+            marks = "".join(f"[{numbering[(c.doc_id, c.char_start, c.char_end)]}]" for c in cited)
+            parts.append(f"{sentence} {marks}")
         return Answer(
             question=question, answer=" ".join(parts), abstained=False, citations=citations,
             language=lang, mode="generative", dropped=dropped,

@@ -6,9 +6,11 @@ from __future__ import annotations
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from rag.answer import Answer
+from rag.articles import Article
 from rag.checker import SupportChecker
 from rag.generate import INJECTION, GenerativeGenerator, passages_for, prompt
 from rag.service import RagService
+from tests.conftest import CHIP_SENTENCE
 
 CHIP_Q = "what chip limits apply to China?"
 
@@ -83,3 +85,18 @@ def test_prompt_numbers_passages_and_names_the_language(seed_service: RagService
     assert "Answer in Indonesian" in str(human.content)
     assert all(f"[{p.n}] {p.quote}" in str(human.content) for p in passages)
     assert len(passages) <= 4
+
+
+def test_citation_narrows_to_the_supporting_sentence(
+    seed_service: RagService, seed_article: Article
+) -> None:
+    chunks = seed_service.retriever.invoke(CHIP_Q)
+    _, ranked, _ = seed_service.extractive.evidence(CHIP_Q, chunks)
+    passages = passages_for(ranked, 4)
+    # a passage of two sentences (the chip sentence and the US sanctions sentence)
+    chip = next(p for p in passages if "14nm" in p.quote and "Menurut AS" in p.quote)
+    reply = f"China can only make 14nm chips, 18nm DRAM and 128-layer 3D NAND flash [{chip.n}]."
+    _, answer = _run(_generator(seed_service, reply), seed_service, CHIP_Q)
+    (c,) = answer.citations
+    assert c.quote == CHIP_SENTENCE
+    assert seed_article.text[c.char_start : c.char_end] == c.quote

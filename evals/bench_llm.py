@@ -2,7 +2,7 @@
 and the share of generated sentences the support checker kept, per LLM backend.
 
     python -m evals.bench_llm                      # local 0.5B, and openai via a local server
-    python -m evals.bench_llm --backend local --rounds 5
+    python -m evals.bench_llm --backend local --rounds 5 --llm-model qwen2.5-coder-1.5b
 
 Prints numbers; it asserts nothing. The openai backend is measured against llama-cpp-python's
 own OpenAI-compatible server serving the same GGUF on loopback.
@@ -95,11 +95,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", action="append", choices=["local", "openai", "none"])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--llm-model", default="qwen2.5-coder-0.5b")
     parser.add_argument("--out", type=Path, default=Path("bench-out/bench_llm.json"))
     args = parser.parse_args()
     results: dict[str, object] = {"questions": QUESTIONS, "rounds": args.rounds}
     with tempfile.TemporaryDirectory() as tmp:
-        base = Settings(index_dir=Path(tmp) / "index", llm="none")
+        base = Settings(index_dir=Path(tmp) / "index", llm="none", llm_model=args.llm_model)
         RagService(base).build_index([SEEDS])
         for backend in args.backend or ["local", "openai"]:
             server = None

@@ -90,3 +90,28 @@ def test_help_shows_examples(tmp_path: Path) -> None:
     assert out.returncode == 0 and 'rag ask "what chip limits apply to China?"' in out.stdout
     out = rag("ask", "--help", index_dir=tmp_path, cwd=tmp_path)
     assert "--json" in out.stdout
+
+
+def test_eval_compares_retrievers_and_writes_reports(tmp_path: Path) -> None:
+    gold = Path(__file__).resolve().parent.parent / "evals" / "gold"
+    out = rag(
+        "eval", "--dataset", str(gold), "--retriever", "dense", "--retriever", "hybrid",
+        "--llm", "none", "--out", str(tmp_path / "out"),
+        index_dir=tmp_path / "index", cwd=tmp_path,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    keys = {
+        "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "answer_exact_match",
+        "answer_f1", "answer_supported", "citation_precision", "abstain_precision",
+        "abstain_recall", "latency_p50_ms", "latency_p95_ms", "n_questions",
+    }  # fmt: skip
+    for mode in ("dense", "hybrid"):
+        folder = tmp_path / "out" / "gold" / mode
+        report = json.loads((folder / "report.json").read_text())
+        assert keys <= set(report["summary"]) and report["settings"]["retriever"] == mode
+        assert report["summary"]["n_questions"] == 36
+        lines = (folder / "questions.jsonl").read_text().splitlines()
+        assert len(lines) == 36 and "retrieved" in json.loads(lines[0])
+        assert "<svg" in (folder / "report.html").read_text()
+    assert "recall@5" in out.stdout and "dense" in out.stdout and "hybrid" in out.stdout
+    assert not (tmp_path / "index" / "chroma").exists()  # the user's index was not touched

@@ -42,7 +42,7 @@ def pct(values: list[float], p: float) -> float:
 
 def bench_index(source: Path, work: Path, label: str) -> dict[str, float]:
     """Index `source` into a fresh index, then embed the same chunks again, raw."""
-    svc = RagService(Settings(index_dir=work / label))
+    svc = RagService(Settings(index_dir=work / label, llm="none"))
     report = svc.build_index([source])
     articles, _ = load_articles([source], Rules.load())
     texts = [c.page_content for a in articles for c in chunk_article(a, 500, 1)]
@@ -73,7 +73,8 @@ def bench_index(source: Path, work: Path, label: str) -> dict[str, float]:
 
 
 def bench_ask(index_dir: Path, cold_runs: int = 3, warm_rounds: int = 5) -> dict[str, float]:
-    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir)}
+    # the extractive path; the LLM's latency is measured by evals/bench_llm.py
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": "none"}
     cold = []
     for q in QUESTIONS[:cold_runs]:
         t0 = time.perf_counter()
@@ -81,7 +82,7 @@ def bench_ask(index_dir: Path, cold_runs: int = 3, warm_rounds: int = 5) -> dict
             [sys.executable, "-m", "rag.cli", "ask", q], env=env, check=True, capture_output=True
         )
         cold.append(time.perf_counter() - t0)
-    svc = RagService(Settings(index_dir=index_dir))
+    svc = RagService(Settings(index_dir=index_dir, llm="none"))
     svc.answer(QUESTIONS[0])  # first call builds the BM25 index
     warm = []
     for _ in range(warm_rounds):

@@ -22,11 +22,12 @@ THRESHOLDS = [round(t, 3) for t in np.arange(0.78, 0.905, 0.005)]
 def collect(folder: Path, cache: Path, settings: Settings, limit: int | None) -> list[dict]:
     """Per question: best sentence score, missing identifiers, answerable, gold in best sentence."""
     svc = corpus_service(folder, cache, settings)
-    gen = svc.generator
-    assert isinstance(gen, ExtractiveGenerator)
-    modes = {m: ExtractiveGenerator(svc.embeddings, answer_types=m) for m in ("off", "abstain")}
-    for other in modes.values():
-        other._cache = gen._cache  # share sentence embeddings: same model, same sentences
+    gen = svc.extractive  # the gate the answer passes with or without an LLM
+    # the same sentence embeddings serve every mode: same model, same sentences
+    modes = {
+        m: ExtractiveGenerator(svc.embeddings, answer_types=m, cache=gen.cache)
+        for m in ("off", "abstain")
+    }
     rows = []
     for q in load_questions(folder, limit):
         chunks = svc.retriever.invoke(q.question)

@@ -19,7 +19,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import IO
 
 from evals.bench import SEEDS, pct
 from rag.answer import Answer
@@ -85,10 +88,36 @@ def run(service: RagService, rounds: int) -> dict[str, float]:
     }
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def openai_server(gguf: Path, log: IO[str] | None = None) -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server for `gguf` on loopback, as model "qwen";
+    yields its base URL once it answers, and stops it afterwards."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "qwen"],
+        stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/models", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("the OpenAI-compatible server exited") from None
+                time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def main() -> None:
@@ -103,33 +132,15 @@ def main() -> None:
         base = Settings(index_dir=Path(tmp) / "index", llm="none", llm_model=args.llm_model)
         RagService(base).build_index([SEEDS])
         for backend in args.backend or ["local", "openai"]:
-            server = None
             settings = base.model_copy(update={"llm": backend})
-            if backend == "openai":
-                port = _free_port()
-                gguf = assemble_gguf(settings.llm_model, settings.models_dir)
-                server = subprocess.Popen(
-                    [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
-                     "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-                     "--n_threads", "2", "--model_alias", "qwen"],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                )  # fmt: skip
-                url = f"http://127.0.0.1:{port}/v1"
-                for _ in range(120):
-                    try:
-                        urllib.request.urlopen(f"{url}/models", timeout=1)
-                        break
-                    except OSError:
-                        time.sleep(0.5)
-                settings = settings.model_copy(
-                    update={"openai_base_url": url, "openai_model": "qwen"}
-                )
-            try:
+            with ExitStack() as stack:
+                if backend == "openai":
+                    gguf = assemble_gguf(settings.llm_model, settings.models_dir)
+                    url = stack.enter_context(openai_server(gguf))
+                    settings = settings.model_copy(
+                        update={"openai_base_url": url, "openai_model": "qwen"}
+                    )
                 results[backend] = run(RagService(settings), args.rounds)
-            finally:
-                if server:
-                    server.terminate()
-                    server.wait(timeout=30)
             print(backend, json.dumps(results[backend], indent=2), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))

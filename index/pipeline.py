@@ -102,7 +102,9 @@ def build_index(
         done += len(batch)
         if progress:
             progress(done, len(chunks))
-    if cross_store is not None:
+    # Written in step above; only an index from before the cross store existed, or an
+    # interrupted run, differs (the same count test the retriever uses to trust it).
+    if cross_store is not None and cross_store.count() != store.count():
         report.embed_seconds += sync_store(store, cross_store, batch_size)
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - t0

@@ -6,18 +6,16 @@ best match the question and abstains when the evidence is weak.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-import numpy as np
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel
 
 from rag.answer_types import expected_type, has_type
 from rag.chunks import split_sentences
-from rag.embeddings import ModelEmbeddings
+from rag.embeddings import EmbeddingCache, ModelEmbeddings
 from rag.retrieve import HybridRetriever
 from rag.text import detect_language, identifiers, keyword_tokens, words
 
@@ -129,28 +127,16 @@ class ExtractiveGenerator:
         max_sentences: int = 3,
         margin: float = 0.03,
         answer_types: AnswerTypeMode = "prefer",
-        cache_size: int = 20_000,
+        cache: EmbeddingCache | None = None,
     ) -> None:
         self.embeddings = embeddings
+        self.cache = cache or EmbeddingCache(embeddings)
         # English questions score lower against Indonesian text (about 0.045 on paired
         # questions), so each language has its own threshold.
         self.thresholds = {"id": threshold, "en": threshold_en}
         self.max_sentences = max_sentences
         self.margin = margin
         self.answer_types = answer_types
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for t, v in zip(missing, self.embeddings.embed_documents_np(missing), strict=True):
-                self._cache[t] = v
-        for t in texts:
-            self._cache.move_to_end(t)
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return np.stack([self._cache[t] for t in texts])
 
     def score(self, question: str, chunks: list[Document]) -> list[Sentence]:
         """Candidate sentences, best first: cosine to the question plus a small keyword bonus."""
@@ -158,7 +144,7 @@ class ExtractiveGenerator:
         if not sentences:
             return []
         q = self.embeddings.embed_query_np(question)
-        sims = self._embed([s.text for s in sentences]) @ q
+        sims = self.cache([s.text for s in sentences]) @ q
         q_kw = set(keyword_tokens(question))
         scored = []
         for s, sim in zip(sentences, sims, strict=True):

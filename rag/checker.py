@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from rag.embeddings import ModelEmbeddings
+from rag.embeddings import EmbeddingCache, ModelEmbeddings
 from rag.text import STOPWORDS_EN, STOPWORDS_ID
 
 NUMBER_WORDS = {
@@ -73,9 +73,16 @@ class Verdict:
 class SupportChecker:
     """Is a sentence supported by the cited passages? (numbers, names, meaning)."""
 
-    def __init__(self, embeddings: ModelEmbeddings, min_similarity: float = 0.85) -> None:
+    def __init__(
+        self,
+        embeddings: ModelEmbeddings,
+        min_similarity: float = 0.85,
+        cache: EmbeddingCache | None = None,
+    ) -> None:
+        """`cache`: share the answer stage's, so retrieved sentences are not embedded again."""
         self.embeddings = embeddings
         self.min_similarity = min_similarity
+        self.cache = cache or EmbeddingCache(embeddings)
 
     def check(self, sentence: str, cited: list[str]) -> Verdict:
         if not cited:
@@ -90,7 +97,7 @@ class SupportChecker:
         missing = sorted(n for n in names(sentence) if not _matches(n, vocabulary))
         if missing:
             return Verdict(False, f"{missing[0]!r} is not in the cited text", 0.0)
-        vectors = self.embeddings.embed_documents_np([sentence, *cited])
+        vectors = self.cache([sentence, *cited])
         sims = vectors[1:] @ vectors[0]
         best = float(np.max(sims))
         if best < self.min_similarity:

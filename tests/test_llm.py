@@ -5,16 +5,13 @@ OpenAI-compatible server (llama-cpp-python's own) started on loopback."""
 from __future__ import annotations
 
 import hashlib
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from evals.bench_llm import free_port
+from evals.bench_llm import openai_server as serve_openai
 from rag import llm as llm_mod
 from rag.answer import Answer
 from rag.articles import Article
@@ -126,35 +123,12 @@ def test_injected_article_does_not_change_the_answer(
     assert not any("nstruction" in c.quote or "nstruksi" in c.quote for c in answer.citations)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def openai_server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama-cpp-python's OpenAI-compatible server, serving the 0.5B model on loopback."""
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", "2", "--model_alias", "qwen"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/models", timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None, "the server exited"
-                time.sleep(0.5)
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    with log_path.open("w") as log, serve_openai(gguf, log) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_openai_backend_against_a_real_server(
@@ -177,7 +151,7 @@ def test_chat_page_streams_generated_answers(local_service: RagService) -> None:
 
     from ui.app import launch
 
-    port = _free_port()
+    port = free_port()
     demo = launch(local_service, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     try:
         job = Client(f"http://127.0.0.1:{port}/", verbose=False).submit(CHIP_Q, api_name="/ask")

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import socket
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
+from evals.bench_llm import free_port
 from rag.service import RagService
 from ui.app import launch
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(seed_service: RagService) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     demo = launch(seed_service, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -1,19 +1,39 @@
-"""The indexing pipeline: files -> articles -> chunks -> embeddings -> store."""
+"""The indexing pipeline: files -> articles -> chunks -> embeddings -> store, as one atomic run.
+
+A run numbered G = committed + 1 writes new chunks tagged gen=G and tags the chunks it replaces
+gone=G; readers keep seeing the committed run (see `rag/store.py`) until the single metadata
+write that sets committed=G. Only then are replaced chunks deleted. A run that is killed leaves
+its rows uncommitted: the next run reuses the chunks it had already embedded, drops the rest and
+undoes its marks, so it ends with exactly one copy of every chunk.
+"""
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from langchain_core.documents import Document
 
-from rag.articles import Article, Rules, Skipped, load_articles
+from index.plan import Plan, make_plan, unique_ids
+from rag.articles import MAX_FILE_BYTES, Rules, Skipped, load_articles
 from rag.chunks import chunk_article
-from rag.store import VectorStore
+from rag.errors import ConfigError
+from rag.store import NEVER, VectorStore
 
-Progress = Callable[[int, int], None]  # (chunks done, chunks total)
+
+@dataclass(frozen=True)
+class IndexProgress:
+    articles_done: int
+    articles_total: int
+    chunks_done: int
+    chunks_total: int
+
+
+Progress = Callable[[IndexProgress], None]
 
 
 @dataclass
@@ -23,40 +43,53 @@ class IndexReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, doc_id it repeats)
+    near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # not pruned: (doc_id, why)
     skipped: list[Skipped] = field(default_factory=list)
-    chunks: int = 0
+    chunks: int = 0  # chunks written by this run
+    reused: int = 0  # of which embedded by an interrupted earlier run
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    committed: int = 0  # the run number now visible
 
     @property
     def chunks_per_second(self) -> float:
         return self.chunks / self.seconds if self.seconds else 0.0
 
     def summary(self) -> str:
+        dups = len(self.duplicates) + len(self.near_duplicates)
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.duplicates)} duplicates, "
-            f"{len(self.skipped)} skipped; {self.chunks} chunks in {self.seconds:.1f}s"
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
+            f"{dups} duplicates, {len(self.skipped)} skipped; "
+            f"{self.chunks} chunks in {self.seconds:.1f}s"
         )
 
 
-def dedupe(articles: Iterable[Article]) -> tuple[list[Article], list[tuple[str, str]]]:
-    """Keep the first article per doc_id and per identical text; report the rest."""
-    seen_ids: set[str] = set()
-    seen_text: dict[str, str] = {}
-    kept: list[Article] = []
-    dups: list[tuple[str, str]] = []
-    for a in articles:
-        if a.doc_id in seen_ids:
-            dups.append((a.path, a.doc_id))
-        elif a.content_hash in seen_text:
-            dups.append((a.path, seen_text[a.content_hash]))
-        else:
-            seen_ids.add(a.doc_id)
-            seen_text[a.content_hash] = a.doc_id
-            kept.append(a)
-    return kept, dups
+def _live(gen: int) -> dict[str, Any]:
+    return {"$and": [{"gen": {"$lte": gen}}, {"gone": {"$gt": gen}}]}
+
+
+@dataclass
+class _Leftovers:
+    """Rows an earlier run left behind: written but never committed (`pending`), marked
+    removed by a run that never committed (`marks`), removed but never deleted (`garbage`)."""
+
+    pending: dict[str, dict[str, Any]]
+    marks: list[str]
+    garbage: list[str]
+
+    @classmethod
+    def of(cls, store: VectorStore, committed: int) -> _Leftovers:
+        pending = {i: m for i, _, m in store.rows({"gen": {"$gt": committed}})}
+        marked = store.rows({"$and": [{"gone": {"$gt": committed}}, {"gone": {"$lt": NEVER}}]})
+        garbage = store.rows({"gone": {"$lte": committed}})
+        return cls(pending, [i for i, _, _ in marked if i not in pending], [i for i, *_ in garbage])
+
+    def __bool__(self) -> bool:
+        return bool(self.pending or self.marks or self.garbage)
 
 
 def build_index(
@@ -68,56 +101,146 @@ def build_index(
     chunk_overlap: int = 1,
     batch_size: int = 64,
     full: bool = False,
+    prune: bool = False,
     progress: Progress | None = None,
     cross_store: VectorStore | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    near_threshold: float = 0.8,
+    skip_near: bool = True,
 ) -> IndexReport:
-    """Index articles under `sources`; unchanged ones are skipped, changed ones replaced.
+    """Index the articles under `sources` as one run that readers see all at once or not at all.
 
+    Unchanged articles are not re-embedded; changed ones replace their chunks; `prune` removes
+    indexed articles missing from `sources`; `full` re-embeds every article in `sources`.
     `cross_store`, a second collection with another embedder, gets the same chunks.
+    Near duplicates of an indexed article are reported, and left out if `skip_near`.
     """
     t0 = time.perf_counter()
     report = IndexReport()
-    articles, report.skipped = load_articles(sources, rules)
-    articles, report.duplicates = dedupe(articles)
-    known = {} if full else store.doc_hashes()
-    todo: list[Article] = []
-    for a in articles:
-        if known.get(a.doc_id) == a.content_hash:
-            report.unchanged.append(a.doc_id)
-        else:
-            (report.updated if a.doc_id in known else report.added).append(a.doc_id)
-            todo.append(a)
+    store.refresh()
+    committed = store.committed
+    gen = committed + 1
+    chunking = f"{chunk_size}/{chunk_overlap}"
+    built = store.meta().get("chunking")
+    if committed and built and built != chunking and not full:
+        raise ConfigError(
+            f"the index was chunked with size/overlap {built}, the settings say {chunking}: "
+            "rebuild with `rag index --full` or change the chunk settings back"
+        )
+    articles, report.skipped = load_articles(sources, rules, max_bytes)
+    indexed = store.articles()
+    articles = unique_ids(articles, indexed)
+    plan = make_plan(
+        articles,
+        report.skipped,
+        indexed,
+        full=full,
+        prune=prune,
+        near_threshold=near_threshold,
+        skip_near=skip_near,
+    )
+    for name in ("added", "updated", "unchanged", "removed", "duplicates", "near_duplicates"):
+        setattr(report, name, getattr(plan, name))
+    report.kept = plan.kept
     stores = [store] + ([cross_store] if cross_store is not None else [])
-    for st in stores:
-        st.delete_docs(list(st.doc_hashes()) if full else report.updated)
-    chunks: list[Document] = [c for a in todo for c in chunk_article(a, chunk_size, chunk_overlap)]
-    done = 0
-    for i in range(0, len(chunks), batch_size):
-        batch = chunks[i : i + batch_size]
+    leftovers = [_Leftovers.of(st, committed) for st in stores]
+    cross_behind = cross_store is not None and cross_store.meta().get("committed") != committed
+    if plan.todo or plan.removed or any(leftovers) or cross_behind:
+        for st, left in zip(stores, leftovers, strict=True):
+            st.set_meta(clean=-1)  # from here on readers filter by `committed`
+            st.delete_ids(left.garbage)
+            st.mark_gone(left.marks, NEVER)
+        if cross_store is not None and cross_behind:
+            report.embed_seconds += _mirror(store, cross_store, committed, batch_size)
+            leftovers[1] = _Leftovers({}, [], [])  # the mirror deleted its pending rows
+        replaced = set(plan.updated) | set(plan.removed)
         for st in stores:
-            t = time.perf_counter()
-            vectors = st.embeddings.embed_documents_np([c.page_content for c in batch])
-            report.embed_seconds += time.perf_counter() - t
-            st.upsert(batch, vectors)
-        done += len(batch)
-        if progress:
-            progress(done, len(chunks))
-    # Written in step above; only an index from before the cross store existed, or an
-    # interrupted run, differs (the same count test the retriever uses to trust it).
-    if cross_store is not None and cross_store.count() != store.count():
-        report.embed_seconds += sync_store(store, cross_store, batch_size)
-    report.chunks = len(chunks)
+            st.mark_gone(
+                [i for i, _, m in st.rows(_live(committed)) if m["doc_id"] in replaced], gen
+            )
+        chunks = _chunks(plan, gen, chunk_size, chunk_overlap)
+        _write(chunks, len(plan.todo), stores, leftovers, gen, batch_size, report, progress)
+        for st in reversed(stores):  # the main store last: its `committed` is the switch
+            st.set_meta(committed=gen, **({"chunking": chunking} if st is store else {}))
+        for st in stores:
+            st.delete_ids([i for i, *_ in st.rows({"gone": {"$lte": gen}})])
+            st.set_meta(clean=gen)
+        report.committed = gen
+    else:
+        report.committed = committed
+    for st in stores:
+        st.refresh()
     report.seconds = time.perf_counter() - t0
     return report
 
 
-def sync_store(source: VectorStore, target: VectorStore, batch_size: int = 64) -> float:
-    """Make `target` hold exactly `source`'s chunks (an index built before `target` existed,
-    or an interrupted run); returns the seconds spent embedding."""
-    have = set(target.ids())
-    chunks = source.all_chunks()
+def _chunks(plan: Plan, gen: int, chunk_size: int, chunk_overlap: int) -> list[Document]:
+    """The planned articles' chunks, with ids unique to this run."""
+    chunks: list[Document] = []
+    for a in plan.todo:
+        for c in chunk_article(a, chunk_size, chunk_overlap):
+            c.id = f"{a.doc_id}::{gen}::{c.metadata['chunk_index']}"
+            if c.metadata["chunk_index"] == 0:
+                c.metadata["signature"] = plan.signatures.get(a.doc_id, "")
+            chunks.append(c)
+    return chunks
+
+
+def _write(
+    chunks: list[Document],
+    articles: int,
+    stores: list[VectorStore],
+    leftovers: list[_Leftovers],
+    gen: int,
+    batch_size: int,
+    report: IndexReport,
+    progress: Progress | None,
+) -> None:
+    """Embed `chunks` into every store, reusing the rows a killed run had written."""
     wanted = {str(c.id) for c in chunks}
-    target.delete_ids(sorted(have - wanted))
+    for st, left in zip(stores, leftovers, strict=True):
+        st.delete_ids([i for i in left.pending if i not in wanted])
+    last = {str(c.metadata["doc_id"]): n for n, c in enumerate(chunks, 1)}
+    ends = sorted(last.values())  # chunk count after each article's last chunk
+    if progress:
+        progress(IndexProgress(0, articles, 0, len(chunks)))
+    done = 0
+    for i in range(0, len(chunks), batch_size):
+        batch = chunks[i : i + batch_size]
+        for st, left in zip(stores, leftovers, strict=True):
+            todo = [c for c in batch if not _same(left.pending.get(str(c.id)), c)]
+            if st is stores[0]:
+                report.reused += len(batch) - len(todo)
+            if todo:
+                t = time.perf_counter()
+                vectors = st.embeddings.embed_documents_np([c.page_content for c in todo])
+                report.embed_seconds += time.perf_counter() - t
+                st.write(todo, vectors, gen)
+        done += len(batch)
+        if progress:  # an article is done when its last chunk is
+            done_articles = bisect.bisect_right(ends, done)
+            progress(IndexProgress(done_articles, articles, done, len(chunks)))
+    report.chunks = len(chunks)
+
+
+def _same(meta: dict[str, Any] | None, chunk: Document) -> bool:
+    """A pending row holds this very chunk (same article text, same span)."""
+    return meta is not None and all(
+        meta.get(k) == chunk.metadata[k] for k in ("content_hash", "char_start", "char_end")
+    )
+
+
+def _mirror(source: VectorStore, target: VectorStore, committed: int, batch_size: int) -> float:
+    """Make `target` hold exactly `source`'s committed chunks (an index built before `target`
+    existed, or a run killed between the two commits); returns the seconds spent embedding."""
+    chunks = [
+        Document(id=i, page_content=t or "", metadata=m)
+        for i, t, m in source.rows(_live(committed), documents=True)
+    ]
+    wanted = {str(c.id) for c in chunks}
+    rows = target.rows()
+    have = {i for i, _, m in rows if i in wanted and m["gone"] == NEVER and m["gen"] <= committed}
+    target.delete_ids([i for i, *_ in rows if i not in have])
     missing = [c for c in chunks if str(c.id) not in have]
     seconds = 0.0
     for i in range(0, len(missing), batch_size):
@@ -125,5 +248,6 @@ def sync_store(source: VectorStore, target: VectorStore, batch_size: int = 64) -
         t = time.perf_counter()
         vectors = target.embeddings.embed_documents_np([c.page_content for c in batch])
         seconds += time.perf_counter() - t
-        target.upsert(batch, vectors)
+        target.write(batch, vectors, committed)
+    target.set_meta(committed=committed)
     return seconds

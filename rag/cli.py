@@ -45,34 +45,76 @@ def index(
     paths: Annotated[
         list[str] | None, typer.Argument(help="Files, folders or globs (default: seeds/).")
     ] = None,
-    full: Annotated[bool, typer.Option("--full", help="Re-embed everything.")] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove indexed articles missing from PATHS.")
+    ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-embed everything (after a model change).")
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Index articles (.txt, .md, .html, .jsonl).
+    """Index articles (.txt, .md, .html, .jsonl): new and changed ones are embedded, unchanged
+    ones skipped, duplicates reported. The chat sees the new index only once it is complete.
 
-    Examples: `rag index seeds/` · `rag index 'news/*.jsonl' --full`
+    Examples: `rag index seeds/` · `rag index 'news/*.jsonl' --prune` · `rag index --full`
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from index.pipeline import IndexProgress
 
     settings = _settings(config)
-    service = _service(settings, replace_index=full)
+    service = _service(settings)
     with Progress(
-        TextColumn("embedding"),
+        TextColumn("indexing"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total} chunks"),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[articles]} articles · {task.completed}/{task.total} chunks"),
+        TextColumn("· {task.fields[rate]} chunks/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
         TimeRemainingColumn(),
         transient=True,
         disable=not sys.stderr.isatty(),
     ) as bar:
-        task = bar.add_task("index", total=None)
+        task = bar.add_task("index", total=None, articles="0/?", rate="–")
+        t0 = time.perf_counter()
+
+        def _progress(p: IndexProgress) -> None:
+            rate = p.chunks_done / max(time.perf_counter() - t0, 1e-9)
+            bar.update(
+                task,
+                completed=p.chunks_done,
+                total=p.chunks_total,
+                articles=f"{p.articles_done}/{p.articles_total}",
+                rate=f"{rate:.1f}" if p.chunks_done else "–",
+            )
+
         report = service.build_index(
-            paths or ["seeds/"],
-            full=full,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            paths or ["seeds/"], full=full, prune=prune, progress=_progress
         )
     typer.echo(report.summary())
+    if report.reused:
+        typer.echo(f"  resumed: {report.reused} chunks embedded by an interrupted run were reused")
+    for label, items in (("added", report.added), ("updated", report.updated)):
+        for doc_id in items[:20]:
+            typer.echo(f"  {label}: {doc_id}")
+        if len(items) > 20:
+            typer.echo(f"  ... and {len(items) - 20} more {label}")
+    for doc_id in report.removed:
+        typer.echo(f"  removed: {doc_id}")
+    for doc_id, why in report.kept:
+        typer.echo(f"  kept: {doc_id} ({why})")
     for dup_path, of in report.duplicates:
         typer.echo(f"  duplicate: {dup_path} repeats {of}")
+    for dup_path, of, sim in report.near_duplicates:
+        typer.echo(f"  near duplicate: {dup_path} is {sim:.0%} the same as {of}")
     for skipped in report.skipped:
         typer.echo(f"  skipped: {skipped.path}: {skipped.reason}")
     status = service.status()

@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     )
     chunk_size: int = Field(500, ge=100, le=4000, description="Target chunk length in chars.")
     chunk_overlap: int = Field(1, ge=0, le=5, description="Sentences repeated between chunks.")
+    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")
+    near_duplicates: Literal["skip", "index"] = Field(
+        "skip",
+        description="An article this close to an indexed one (the same wire story twice) is "
+        "reported and 'skip'ped, or reported and indexed anyway ('index').",
+    )
+    near_duplicate_threshold: float = Field(
+        0.8, ge=0.5, le=1.0,
+        description="Estimated Jaccard similarity of 5-word shingles that makes a near duplicate.",
+    )  # fmt: skip
 
     # Retrieval
     retriever: Literal["hybrid", "dense", "bm25"] = "hybrid"

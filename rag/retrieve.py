@@ -57,28 +57,28 @@ class BM25:
 
 
 class BM25Index:
-    """BM25 (Okapi) over the store's chunks, rebuilt when the chunk count changes."""
+    """BM25 (Okapi) over the store's committed chunks, rebuilt when another run commits."""
 
     def __init__(self, store: VectorStore, stem: Callable[[str], str] | None = None) -> None:
         self.store = store
         self.stem = stem
         self._lock = threading.Lock()
-        self._count = -1
+        self._key: tuple[str, int] | None = None
         self._docs: list[Document] = []
         self._by_id: dict[str, int] = {}
         self._bm25: BM25 | None = None
 
     def _refresh(self) -> None:
         with self._lock:
-            count = self.store.count()
-            if count == self._count:
+            key = (self.store.name, self.store.committed)
+            if key == self._key:
                 return
             docs = self.store.all_chunks()
             self._docs = docs
             self._by_id = {str(d.id): i for i, d in enumerate(docs)}
             corpus = [keyword_tokens(d.page_content, self.stem) for d in docs]
             self._bm25 = BM25(corpus) if docs else None
-            self._count = count
+            self._key = key
 
     def scores(self, query: str) -> np.ndarray:
         """A BM25 score for every chunk, in `self.docs` order."""
@@ -147,13 +147,14 @@ class HybridRetriever(BaseRetriever):
     cross_weight: float = 0.0  # its share of the dense score for those questions
 
     def _use_cross(self, query: str) -> bool:
-        # An incomplete cross index (built before it existed, or mid-update) is not used.
+        # A cross index that missed the last committed run (built before it existed, or
+        # turned off for a run) is not used.
         return (
             self.cross_store is not None
             and self.mode != "bm25"
             and self.cross_weight > 0
             and detect_language(query) != "id"
-            and self.cross_store.count() == self.store.count()
+            and self.cross_store.committed == self.store.committed
         )
 
     def candidates(self, query: str) -> tuple[dict[str, dict[str, float]], dict[str, Document]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,16 +15,42 @@ from rag.articles import Rules
 from rag.checker import SupportChecker
 from rag.config import Settings
 from rag.embeddings import ModelEmbeddings, make_cross_embeddings, make_embeddings
-from rag.errors import IndexEmpty, RagError
+from rag.errors import EmbeddingMismatch, IndexEmpty, RagError
 from rag.generate import GenerativeGenerator
 from rag.retrieve import BM25Index, HybridRetriever
-from rag.store import VectorStore, open_store
+from rag.store import IndexedArticle, VectorStore, open_store, reopen_client
 from rag.text import Stemmer
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from index.pipeline import IndexReport, Progress
+
+
+@contextmanager
+def writer_lock(settings: Settings) -> Iterator[None]:
+    """One indexing run at a time per embedded index (an OS lock: a killed run frees it).
+    With a Chroma server, one writer is up to the operator (see README)."""
+    if settings.chroma_host:
+        yield
+        return
+    import fcntl
+
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.index_dir / "index.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RagError(
+                f"another `rag index` is running on {settings.index_dir}; try again when it ends"
+            ) from None
+        yield
+
+
+def _main(collection: str) -> bool:
+    """A main collection (`base--model`), not a second index of one (`base--model--other`)."""
+    return collection.count("--") == 1
+
 
 History = Sequence[tuple[str, str]]  # (user message, assistant message) pairs
 
@@ -50,18 +77,16 @@ class RagService:
         *,
         cross_store: VectorStore | None = None,
         llm: BaseChatModel | None = None,
-        replace_index: bool = False,
     ) -> None:
-        """`replace_index=True` lets a full rebuild drop an index built with another model.
-        An injected `store` comes without a cross-lingual index unless `cross_store` is given."""
+        """An injected `store` comes without a cross-lingual index unless `cross_store` is given."""
         self.settings = settings
         self.embeddings = embeddings or make_embeddings(settings)
-        self.store = store or open_store(settings, self.embeddings, replace=replace_index)
+        self.store = store or open_store(settings, self.embeddings)
         if cross_store is None and store is None:
             cross = make_cross_embeddings(settings)
             if cross is not None:
                 cross_store = open_store(
-                    settings, cross, replace=replace_index, suffix="-use", client=self.store.client
+                    settings, cross, of=self.embeddings, client=self.store.client
                 )
         self.cross_store = cross_store
         self.rules = Rules.load(settings.extra_boilerplate_rules)
@@ -99,13 +124,32 @@ class RagService:
         self._write_lock = threading.Lock()
 
     def build_index(
-        self, sources: Iterable[Path | str], *, full: bool = False, progress: Progress | None = None
+        self,
+        sources: Iterable[Path | str],
+        *,
+        full: bool = False,
+        prune: bool = False,
+        progress: Progress | None = None,
     ) -> IndexReport:
-        """Index the articles under `sources` (files, folders, globs)."""
+        """Index the articles under `sources` (files, folders, globs) as one atomic run.
+
+        `prune` removes indexed articles missing from `sources`; `full` re-embeds them all
+        (needed after changing the embedding model or the chunk settings).
+        """
         from index.pipeline import build_index
 
-        with self._write_lock:
-            return build_index(
+        with self._write_lock, writer_lock(self.settings):
+            self._refresh()
+            others = self._other_indexes()
+            if not full and self.store.committed == 0:
+                built = [m for name, (m, n) in others.items() if n > 0 and _main(name)]
+                if built:
+                    raise EmbeddingMismatch(
+                        f"the index was built with {built[0]!r}, the embedder is now "
+                        f"{self.embeddings.model_id!r}: rebuild with `rag index --full` "
+                        "or change RAG_EMBEDDER / RAG_EMBED_MODEL back"
+                    )
+            report = build_index(
                 sources,
                 self.store,
                 self.rules,
@@ -113,9 +157,52 @@ class RagService:
                 chunk_overlap=self.settings.chunk_overlap,
                 batch_size=max(self.settings.embed_batch_size, 1),
                 full=full,
+                prune=prune,
                 progress=progress,
                 cross_store=self.cross_store,
+                max_bytes=int(self.settings.max_file_mb * 1024 * 1024),
+                near_threshold=self.settings.near_duplicate_threshold,
+                skip_near=self.settings.near_duplicates == "skip",
             )
+            for name in others:  # older formats always; other models once rebuilt with --full
+                if full or "--" not in name:
+                    self.store.client.delete_collection(name)
+            return report
+
+    def _other_indexes(self) -> dict[str, tuple[str, int]]:
+        """Other collections of this index (other models, older formats): name ->
+        (embedding model, committed run or -1 for the old format)."""
+        base, ours = self.settings.collection, {self.store.name}
+        if self.cross_store is not None:
+            ours.add(self.cross_store.name)
+        out = {}
+        for col in self.store.client.list_collections():
+            name = col if isinstance(col, str) else col.name
+            if name in ours or not (name == base or name.startswith(base + "-")):
+                continue
+            meta = (self.store.client.get_collection(name, embedding_function=None).metadata) or {}
+            if not name.startswith(self.store.name + "--"):
+                out[name] = (str(meta.get("embedding_model")), int(meta.get("committed", -1)))
+        return out
+
+    def _refresh(self) -> None:
+        """See the last committed run. After another process committed one, an embedded
+        client must reload: its in-memory vector index would not know the new chunks."""
+        changed = self.store.refresh()
+        if self.cross_store is not None:
+            changed = self.cross_store.refresh() or changed
+        if changed:
+            client = reopen_client(self.store.client)
+            if client is not self.store.client:
+                for st in (self.store, self.cross_store):
+                    if st is not None:
+                        st.reconnect(client)
+
+    def articles(self) -> list[IndexedArticle]:
+        """The indexed articles, newest first."""
+        self._refresh()
+        items = self.store.articles().values()
+        return sorted(items, key=lambda a: (a.published, a.title), reverse=True)
 
     def answer(self, question: str, history: History | None = None) -> Answer:
         """Answer `question` from the indexed articles, with citations, or abstain.
@@ -134,7 +221,16 @@ class RagService:
             raise RagError("the question is empty")
         if len(question) > 2000:
             raise RagError("the question is too long (2000 characters at most)")
+        self._refresh()
         if self.store.count() == 0:
+            others = self._other_indexes()
+            if built := [m for name, (m, n) in others.items() if n > 0 and _main(name)]:
+                raise IndexEmpty(
+                    f"nothing is indexed with {self.embeddings.model_id!r}; the index was built "
+                    f"with {built[0]!r}: run `rag index --full` to rebuild it"
+                )
+            if others:
+                raise IndexEmpty("the index is from an older version: run `rag index` again")
             raise IndexEmpty("nothing is indexed yet: run `rag index seeds/` first")
         standalone = followup.standalone(question, history)
         if isinstance(self.generator, GenerativeGenerator):
@@ -158,8 +254,9 @@ class RagService:
         return f"{self.llm._llm_type}: {name}" if name else self.llm._llm_type
 
     def status(self) -> Status:
+        self._refresh()
         return Status(
-            articles=len(self.store.doc_hashes()),
+            articles=len(self.store.articles()),
             chunks=self.store.count(),
             embedding_model=self.embeddings.model_id,
             cross_model=self.cross_store.model_id if self.cross_store is not None else None,

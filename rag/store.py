@@ -1,8 +1,21 @@
-"""Store: a Chroma collection (embedded or server) through langchain-chroma, our embeddings only."""
+"""Store: Chroma collections (embedded or server) through langchain-chroma, our embeddings only.
+
+Every chunk row carries `gen`, the indexing run that wrote it, and `gone`, the run that removed
+it (`NEVER` while it is live). A collection's metadata `committed` is the last run that
+completed: readers see exactly the rows with gen <= committed < gone, so a run in progress, or
+one killed halfway, is invisible (see `index/pipeline.py`). `clean == committed` means no other
+rows exist, and reads skip the filter.
+
+One collection per embedding model (its id hashed into the name), so an index built with
+another model is never mixed with ours, and a rebuild with a new model leaves the old one
+answering until the new one is committed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -10,9 +23,16 @@ from langchain_core.documents import Document
 
 from rag.config import Settings
 from rag.embeddings import ModelEmbeddings
-from rag.errors import BackendUnavailable, EmbeddingMismatch
+from rag.errors import BackendUnavailable
 
+NEVER = 2**31 - 1
 _PAGE = 5000  # rows per Chroma get() call
+_WRITE = 1000  # rows per Chroma write call
+
+
+def collection_name(base: str, *model_ids: str) -> str:
+    """`base--<hash of each model>`: one collection per (main model, second model)."""
+    return "--".join([base, *(hashlib.sha256(m.encode()).hexdigest()[:10] for m in model_ids)])
 
 
 def make_client(settings: Settings) -> Any:
@@ -34,94 +54,114 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
-class VectorStore:
-    """Chunks with their vectors. Records the embedding model; refuses to mix models."""
+def reopen_client(client: Any) -> Any:
+    """A new embedded client on the same folder. Each process keeps its own HNSW index in
+    memory, so after another process committed a run this one must reload it."""
+    import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
 
-    def __init__(
-        self, client: Any, collection: str, embeddings: ModelEmbeddings, *, replace: bool = False
-    ) -> None:
-        """Open `collection`; `replace=True` drops it first if another model built it."""
+    settings = client.get_settings()
+    if not settings.is_persistent:
+        return client  # a server: it is the one process holding the index
+    system = SharedSystemClient._identifier_to_system.pop(client._identifier, None)
+    SharedSystemClient._identifier_to_refcount.pop(client._identifier, None)
+    if system is not None:
+        system.stop()
+    return chromadb.PersistentClient(path=settings.persist_directory, settings=settings)
+
+
+@dataclass(frozen=True)
+class IndexedArticle:
+    """One article as the index holds it (from its chunks' metadata)."""
+
+    doc_id: str
+    title: str
+    source: str
+    published: str
+    path: str
+    content_hash: str
+    chunks: int
+    signature: str  # MinHash, hex (index/neardup.py)
+
+
+class VectorStore:
+    """The chunks of one collection with their vectors, as of its last committed run."""
+
+    def __init__(self, client: Any, name: str, embeddings: ModelEmbeddings) -> None:
         from langchain_chroma import Chroma
 
         self.embeddings = embeddings
         self.client = client
-        self._collection = self._open(client, collection)
-        built_with = (self._collection.metadata or {}).get("embedding_model")
-        if built_with != embeddings.model_id and replace:
-            client.delete_collection(collection)
-            self._collection = self._open(client, collection)
-        elif built_with != embeddings.model_id:
-            raise EmbeddingMismatch(
-                f"the index was built with {built_with!r} but the embedder is "
-                f"{embeddings.model_id!r}: rebuild it with `rag index --full` or change "
-                "RAG_EMBEDDER / RAG_EMBED_MODEL back"
-            )
-        self.lc = Chroma(client=client, collection_name=collection, embedding_function=embeddings)
-
-    def _open(self, client: Any, collection: str) -> Any:
-        return client.get_or_create_collection(
-            name=collection,
+        self.name = name
+        self._collection = client.get_or_create_collection(
+            name=name,
             embedding_function=None,  # never Chroma's default: it downloads a model
             configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": self.embeddings.model_id},
+            metadata={"embedding_model": embeddings.model_id, "committed": 0, "clean": 0},
         )
+        self.lc = Chroma(client=client, collection_name=name, embedding_function=embeddings)
+        self._view: tuple[int, bool] | None = None  # (committed, needs the filter)
+        self._count: int | None = None
+        self._articles: dict[str, IndexedArticle] | None = None
 
     @property
     def model_id(self) -> str:
         return self.embeddings.model_id
 
+    def reconnect(self, client: Any) -> None:
+        """Use `client` from now on (see `reopen_client`)."""
+        self.__init__(client, self.name, self.embeddings)  # type: ignore[misc]
+
+    # --- what readers see ----------------------------------------------------------------
+
+    def meta(self) -> dict[str, Any]:
+        """The collection's metadata, read now (another process may have committed)."""
+        return dict(self.client.get_collection(self.name, embedding_function=None).metadata or {})
+
+    def refresh(self) -> bool:
+        """Re-read the committed run; True when it changed since the last refresh."""
+        meta = self.meta()
+        committed = int(meta.get("committed", 0))
+        view = (committed, int(meta.get("clean", -1)) != committed)
+        changed = self._view is not None and view[0] != self._view[0]
+        if view != self._view:
+            self._view, self._count, self._articles = view, None, None
+        return changed
+
+    @property
+    def committed(self) -> int:
+        if self._view is None:
+            self.refresh()
+        assert self._view is not None
+        return self._view[0]
+
+    def where(self) -> dict[str, Any] | None:
+        """The Chroma filter for the committed rows; None when every row is committed."""
+        committed = self.committed
+        if not self._view or not self._view[1]:
+            return None
+        return {"$and": [{"gen": {"$lte": committed}}, {"gone": {"$gt": committed}}]}
+
     def count(self) -> int:
-        return int(self._collection.count())
-
-    def upsert(self, docs: Sequence[Document], vectors: np.ndarray) -> None:
-        if not docs:
-            return
-        self._collection.upsert(
-            ids=[str(d.id) for d in docs],
-            embeddings=np.asarray(vectors, dtype=np.float32),
-            documents=[d.page_content for d in docs],
-            metadatas=[d.metadata for d in docs],
-        )
-
-    def delete_docs(self, doc_ids: Sequence[str]) -> None:
-        if doc_ids:
-            self._collection.delete(where={"doc_id": {"$in": list(doc_ids)}})
-
-    def delete_ids(self, ids: Sequence[str]) -> None:
-        if ids:
-            self._collection.delete(ids=list(ids))
-
-    def ids(self) -> list[str]:
-        return [i for i, _, _ in self._rows(documents=False)]
-
-    def doc_hashes(self) -> dict[str, str]:
-        """doc_id -> content_hash of every indexed article."""
-        return {m["doc_id"]: m["content_hash"] for _, _, m in self._rows(documents=False)}
-
-    def all_chunks(self) -> list[Document]:
-        return [
-            Document(id=i, page_content=text or "", metadata=dict(meta))
-            for i, text, meta in self._rows(documents=True)
-        ]
-
-    def _rows(self, documents: bool) -> list[tuple[str, str | None, dict[str, Any]]]:
-        include = ["metadatas", "documents"] if documents else ["metadatas"]
-        rows: list[tuple[str, str | None, dict[str, Any]]] = []
-        offset = 0
-        while True:
-            got = self._collection.get(include=include, limit=_PAGE, offset=offset)
-            texts = got.get("documents") or [None] * len(got["ids"])
-            rows.extend(zip(got["ids"], texts, got["metadatas"], strict=True))
-            if len(got["ids"]) < _PAGE:
-                return rows
-            offset += _PAGE
+        """Committed chunks."""
+        if self._view is None:
+            self.refresh()
+        if self._count is None:
+            where = self.where()
+            self._count = (
+                int(self._collection.count())
+                if where is None
+                else len(self._collection.get(where=where, include=[])["ids"])
+            )
+        return self._count
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[Document, float]]:
-        """Top-k chunks by cosine similarity (1 - Chroma's cosine distance)."""
-        if self.count() == 0:
+        """Top-k committed chunks by cosine similarity (1 - Chroma's cosine distance)."""
+        n = self.count()
+        if n == 0:
             return []
         hits = self.lc.similarity_search_by_vector_with_relevance_scores(
-            np.asarray(vector, dtype=np.float32).tolist(), k=min(k, self.count())
+            np.asarray(vector, dtype=np.float32).tolist(), k=min(k, n), filter=self.where()
         )
         return [(doc, 1.0 - float(distance)) for doc, distance in hits]
 
@@ -137,16 +177,105 @@ class VectorStore:
         sims = matrix @ np.asarray(vector, dtype=np.float32) / np.maximum(norms, 1e-12)
         return {cid: float(v) for cid, v in zip(got["ids"], sims, strict=True)}
 
+    def all_chunks(self) -> list[Document]:
+        """Every committed chunk, with its text."""
+        return [
+            Document(id=i, page_content=text or "", metadata=dict(meta))
+            for i, text, meta in self.rows(self.where(), documents=True)
+        ]
+
+    def articles(self) -> dict[str, IndexedArticle]:
+        """The committed articles by doc_id."""
+        if self._view is None:
+            self.refresh()
+        if self._articles is None:
+            self._articles = self._read_articles()
+        return self._articles
+
+    def _read_articles(self) -> dict[str, IndexedArticle]:
+        chunks: dict[str, int] = {}
+        first: dict[str, dict[str, Any]] = {}
+        for _, _, m in self.rows(self.where()):
+            doc_id = str(m["doc_id"])
+            chunks[doc_id] = chunks.get(doc_id, 0) + 1
+            if m.get("chunk_index") == 0 or doc_id not in first:
+                first[doc_id] = m
+        return {
+            d: IndexedArticle(
+                doc_id=d,
+                title=str(m.get("title", "")),
+                source=str(m.get("source", "")),
+                published=str(m.get("published", "")),
+                path=str(m.get("path", "")),
+                content_hash=str(m.get("content_hash", "")),
+                chunks=chunks[d],
+                signature=str(m.get("signature", "")),
+            )
+            for d, m in first.items()
+        }
+
+    def doc_hashes(self) -> dict[str, str]:
+        """doc_id -> content_hash of every committed article."""
+        return {d: a.content_hash for d, a in self.articles().items()}
+
+    # --- what the indexer uses (index/pipeline.py) ----------------------------------------
+
+    def rows(
+        self, where: dict[str, Any] | None = None, documents: bool = False
+    ) -> list[tuple[str, str | None, dict[str, Any]]]:
+        """(id, text or None, metadata) of the rows matching `where` (all rows if None)."""
+        include = ["metadatas", "documents"] if documents else ["metadatas"]
+        rows: list[tuple[str, str | None, dict[str, Any]]] = []
+        offset = 0
+        while True:
+            got = self._collection.get(where=where, include=include, limit=_PAGE, offset=offset)
+            texts = got.get("documents") or [None] * len(got["ids"])
+            rows.extend(zip(got["ids"], texts, got["metadatas"], strict=True))
+            if len(got["ids"]) < _PAGE:
+                return rows
+            offset += _PAGE
+
+    def write(self, docs: Sequence[Document], vectors: np.ndarray, gen: int) -> None:
+        """Add chunks as written by run `gen` (invisible until that run commits)."""
+        if not docs:
+            return
+        self._collection.upsert(
+            ids=[str(d.id) for d in docs],
+            embeddings=np.asarray(vectors, dtype=np.float32),
+            documents=[d.page_content for d in docs],
+            metadatas=[{**d.metadata, "gen": gen, "gone": NEVER} for d in docs],
+        )
+
+    def mark_gone(self, ids: Sequence[str], gen: int) -> None:
+        """Removed by run `gen`: still visible until it commits (NEVER undoes the mark)."""
+        for batch in _batches(ids):
+            self._collection.update(ids=batch, metadatas=[{"gone": gen}] * len(batch))
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        for batch in _batches(ids):
+            self._collection.delete(ids=batch)
+
+    def set_meta(self, **values: Any) -> None:
+        """Merge `values` into the collection metadata (`committed=` publishes a run)."""
+        meta = {**self.meta(), **values}
+        self._collection.modify(metadata=meta)
+
+
+def _batches(ids: Sequence[str]) -> Iterator[list[str]]:
+    for i in range(0, len(ids), _WRITE):
+        yield list(ids[i : i + _WRITE])
+
 
 def open_store(
     settings: Settings,
     embeddings: ModelEmbeddings,
     *,
-    replace: bool = False,
-    suffix: str = "",
+    of: ModelEmbeddings | None = None,
     client: Any = None,
 ) -> VectorStore:
-    """The configured collection (plus `suffix`), created on first use (see `VectorStore`)."""
+    """The configured collection for `embeddings`; `of` names the main model when this is a
+    second index of the same chunks (the cross-lingual one)."""
+    models = [of.model_id, embeddings.model_id] if of is not None else [embeddings.model_id]
     return VectorStore(
-        client or make_client(settings), settings.collection + suffix, embeddings, replace=replace
+        client or make_client(settings), collection_name(settings.collection, *models), embeddings
     )

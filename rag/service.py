@@ -18,7 +18,7 @@ from rag.embeddings import ModelEmbeddings, make_cross_embeddings, make_embeddin
 from rag.errors import EmbeddingMismatch, IndexEmpty, RagError
 from rag.generate import GenerativeGenerator
 from rag.retrieve import BM25Index, HybridRetriever
-from rag.store import IndexedArticle, VectorStore, open_store, reopen_client
+from rag.store import IndexedArticle, VectorStore, open_store, reopen_client, this_process
 from rag.text import Stemmer
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ class RagService:
         changed = self.store.refresh()
         if self.cross_store is not None:
             changed = self.cross_store.refresh() or changed
-        if changed:
+        if changed and self.store.writer != this_process():
             client = reopen_client(self.store.client)
             if client is not self.store.client:
                 for st in (self.store, self.cross_store):

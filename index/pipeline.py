@@ -179,11 +179,12 @@ def _chunks(plan: Plan, gen: int, chunk_size: int, chunk_overlap: int) -> list[D
     """The planned articles' chunks, with ids unique to this run."""
     chunks: list[Document] = []
     for a in plan.todo:
-        for c in chunk_article(a, chunk_size, chunk_overlap):
+        parts = chunk_article(a, chunk_size, chunk_overlap)
+        for c in parts:
             c.id = f"{a.doc_id}::{gen}::{c.metadata['chunk_index']}"
-            if c.metadata["chunk_index"] == 0:
-                c.metadata["signature"] = plan.signatures.get(a.doc_id, "")
-            chunks.append(c)
+        # the first chunk describes the article (see VectorStore.articles)
+        parts[0].metadata.update(signature=plan.signatures.get(a.doc_id, ""), chunks=len(parts))
+        chunks.extend(parts)
     return chunks
 
 

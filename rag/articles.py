@@ -75,13 +75,16 @@ class Rules:
 # --- cleaning ---------------------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"[.!?…\"”’)]$")
+_SUSPECT = re.compile(r"[^\x20-\x7e\n\t]")
+_SPACES = re.compile(r"[ \t\u00a0]+")
 
 
 def normalize(raw: str) -> list[str]:
     """NFC, no control characters, trimmed lines, no empty lines."""
     text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-    return [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n") if line.strip()]
+    # only characters outside printable ASCII can be control/format characters
+    text = _SUSPECT.sub(lambda m: "" if unicodedata.category(m[0])[0] == "C" else m[0], text)
+    return [_SPACES.sub(" ", line).strip() for line in text.split("\n") if line.strip()]
 
 
 @dataclass(frozen=True)

@@ -203,13 +203,19 @@ class VectorStore:
         return self._articles
 
     def _read_articles(self) -> dict[str, IndexedArticle]:
-        chunks: dict[str, int] = {}
-        first: dict[str, dict[str, Any]] = {}
-        for _, _, m in self.rows(self.where()):
-            doc_id = str(m["doc_id"])
-            chunks[doc_id] = chunks.get(doc_id, 0) + 1
-            if m.get("chunk_index") == 0 or doc_id not in first:
-                first[doc_id] = m
+        # an article's first chunk records its chunk count: reading those rows is enough,
+        # unless the counts do not add up (rows written otherwise): then read every row
+        where, first_only = self.where(), {"chunk_index": 0}
+        heads = self.rows({"$and": [where, first_only]} if where else first_only)
+        first = {str(m["doc_id"]): m for _, _, m in heads}
+        chunks = {d: int(m.get("chunks", 0)) for d, m in first.items()}
+        if sum(chunks.values()) != self.count():
+            chunks, first = {}, {}
+            for _, _, m in self.rows(where):
+                doc_id = str(m["doc_id"])
+                chunks[doc_id] = chunks.get(doc_id, 0) + 1
+                if m.get("chunk_index") == 0 or doc_id not in first:
+                    first[doc_id] = m
         return {
             d: IndexedArticle(
                 doc_id=d,

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 #   make install LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON
 
-.PHONY: run test install index serve lint bench
+.PHONY: run test install index serve lint bench browser
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,5 +32,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
-	$(BIN)/python -m pytest
+# The end-to-end tests drive Debian's chromium (Playwright's own browser download fails here).
+browser:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
+test: lint browser
+	RAG_ARTIFACTS_DIR=$(CURDIR)/test-artifacts $(BIN)/python -m pytest

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,24 @@ class IndexReport:
             f"{self.chunks} chunks in {self.seconds:.1f}s"
         )
 
+    def details(self, limit: int = 20) -> list[str]:
+        """One line per article that changed or could not be indexed, and why."""
+        lines = [f"resumed: {self.reused} chunks embedded by an interrupted run were reused"]
+        lines = lines if self.reused else []
+        for label, items in (("added", self.added), ("updated", self.updated)):
+            lines += [f"{label}: {doc_id}" for doc_id in items[:limit]]
+            if len(items) > limit:
+                lines.append(f"... and {len(items) - limit} more {label}")
+        lines += [f"removed: {doc_id}" for doc_id in self.removed]
+        lines += [f"kept: {doc_id} ({why})" for doc_id, why in self.kept]
+        lines += [f"duplicate: {path} repeats {of}" for path, of in self.duplicates]
+        lines += [
+            f"near duplicate: {path} is {sim:.0%} the same as {of}"
+            for path, of, sim in self.near_duplicates
+        ]
+        lines += [f"skipped: {s.path}: {s.reason}" for s in self.skipped]
+        return lines
+
 
 def _live(gen: int) -> dict[str, Any]:
     return {"$and": [{"gen": {"$lte": gen}}, {"gone": {"$gt": gen}}]}
@@ -107,6 +125,7 @@ def build_index(
     max_bytes: int = MAX_FILE_BYTES,
     near_threshold: float = 0.8,
     skip_near: bool = True,
+    remove: Sequence[str] = (),
 ) -> IndexReport:
     """Index the articles under `sources` as one run that readers see all at once or not at all.
 
@@ -114,6 +133,7 @@ def build_index(
     indexed articles missing from `sources`; `full` re-embeds every article in `sources`.
     `cross_store`, a second collection with another embedder, gets the same chunks.
     Near duplicates of an indexed article are reported, and left out if `skip_near`.
+    `remove` names indexed articles to delete in the same run.
     """
     t0 = time.perf_counter()
     report = IndexReport()
@@ -138,6 +158,7 @@ def build_index(
         prune=prune,
         near_threshold=near_threshold,
         skip_near=skip_near,
+        remove=remove,
     )
     for name in ("added", "updated", "unchanged", "removed", "duplicates", "near_duplicates"):
         setattr(report, name, getattr(plan, name))

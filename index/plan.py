@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,14 +70,16 @@ def make_plan(
     prune: bool = False,
     near_threshold: float = 0.8,
     skip_near: bool = True,
+    remove: Sequence[str] = (),
 ) -> Plan:
-    """Sort `articles` (in order; the first of two duplicates wins) against the index."""
-    plan = Plan()
+    """Sort `articles` (in order; the first of two duplicates wins) against the index;
+    `remove` lists indexed articles to delete."""
+    plan = Plan(removed=[d for d in dict.fromkeys(remove) if d in indexed])
     present = {a.doc_id for a in articles}
     if prune:
         bad = tuple({s.path for s in skipped})
         for doc_id, held in indexed.items():
-            if doc_id in present:
+            if doc_id in present or doc_id in plan.removed:
                 continue
             file = _file_of(held.path)
             if held.path in bad or file in bad or file.startswith(tuple(b + "/" for b in bad)):

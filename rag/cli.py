@@ -100,23 +100,8 @@ def index(
             paths or ["seeds/"], full=full, prune=prune, progress=_progress
         )
     typer.echo(report.summary())
-    if report.reused:
-        typer.echo(f"  resumed: {report.reused} chunks embedded by an interrupted run were reused")
-    for label, items in (("added", report.added), ("updated", report.updated)):
-        for doc_id in items[:20]:
-            typer.echo(f"  {label}: {doc_id}")
-        if len(items) > 20:
-            typer.echo(f"  ... and {len(items) - 20} more {label}")
-    for doc_id in report.removed:
-        typer.echo(f"  removed: {doc_id}")
-    for doc_id, why in report.kept:
-        typer.echo(f"  kept: {doc_id} ({why})")
-    for dup_path, of in report.duplicates:
-        typer.echo(f"  duplicate: {dup_path} repeats {of}")
-    for dup_path, of, sim in report.near_duplicates:
-        typer.echo(f"  near duplicate: {dup_path} is {sim:.0%} the same as {of}")
-    for skipped in report.skipped:
-        typer.echo(f"  skipped: {skipped.path}: {skipped.reason}")
+    for line in report.details():
+        typer.echo(f"  {line}")
     status = service.status()
     cross = f" + {status.cross_model} (English questions)" if status.cross_model else ""
     typer.echo(

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -121,11 +121,19 @@ class Settings(BaseSettings):
     # Serving
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
+    ui_user: str | None = Field(None, description="With ui_password: the chat asks to log in.")
+    ui_password: SecretStr | None = Field(None, description="The login password (from env).")
+    ui_concurrency: int = Field(2, ge=1, le=64, description="Questions answered at once.")
+    ui_queue_size: int = Field(
+        100, ge=1, description="Requests waiting beyond that; more are refused."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.top_k > self.fetch_k:
             raise ValueError(f"top_k ({self.top_k}) must not exceed fetch_k ({self.fetch_k})")
+        if (self.ui_user is None) != (self.ui_password is None):
+            raise ValueError("set both ui_user and ui_password (RAG_UI_USER, RAG_UI_PASSWORD)")
         return self
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from rag import followup
 from rag.answer import Answer, ExtractiveGenerator, Generator, make_chain
-from rag.articles import Rules
+from rag.articles import Rules, slug
 from rag.checker import SupportChecker
 from rag.config import Settings
 from rag.embeddings import ModelEmbeddings, make_cross_embeddings, make_embeddings
@@ -130,11 +132,13 @@ class RagService:
         full: bool = False,
         prune: bool = False,
         progress: Progress | None = None,
+        remove: Sequence[str] = (),
     ) -> IndexReport:
         """Index the articles under `sources` (files, folders, globs) as one atomic run.
 
         `prune` removes indexed articles missing from `sources`; `full` re-embeds them all
-        (needed after changing the embedding model or the chunk settings).
+        (needed after changing the embedding model or the chunk settings); `remove` deletes
+        the named articles.
         """
         from index.pipeline import build_index
 
@@ -163,6 +167,7 @@ class RagService:
                 max_bytes=int(self.settings.max_file_mb * 1024 * 1024),
                 near_threshold=self.settings.near_duplicate_threshold,
                 skip_near=self.settings.near_duplicates == "skip",
+                remove=remove,
             )
             for name in others:  # older formats always; other models once rebuilt with --full
                 if full or "--" not in name:
@@ -197,6 +202,56 @@ class RagService:
                 for st in (self.store, self.cross_store):
                     if st is not None:
                         st.reconnect(client)
+
+    @property
+    def library_dir(self) -> Path:
+        """Where articles added through `add_files` / `add_text` are kept."""
+        return self.settings.index_dir / "library"
+
+    def add_files(self, files: Sequence[Path], progress: Progress | None = None) -> IndexReport:
+        """Copy `files` (uploads) into the library folder and index them."""
+        self.library_dir.mkdir(parents=True, exist_ok=True)
+        kept = []
+        for f in files:
+            target = self.library_dir / Path(f).name
+            if Path(f).resolve() != target.resolve():
+                shutil.copyfile(f, target)
+            kept.append(target)
+        return self.build_index(kept, progress=progress)
+
+    def add_text(self, title: str, text: str, progress: Progress | None = None) -> IndexReport:
+        """Index pasted text as an article titled `title` (kept in the library folder)."""
+        title, text = " ".join(title.split()), text.strip()
+        if not text:
+            raise RagError("the article text is empty")
+        name = slug(title) or "pasted-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+        self.library_dir.mkdir(parents=True, exist_ok=True)
+        path = self.library_dir / f"{name}.txt"
+        path.write_text(f"{title}\n\n{text}\n" if title else text + "\n", encoding="utf-8")
+        return self.build_index([path], progress=progress)
+
+    def delete_articles(self, doc_ids: Sequence[str]) -> IndexReport:
+        """Remove articles from the index (and their copies in the library folder)."""
+        held = self.store.articles()
+        report = self.build_index([], remove=doc_ids)
+        for doc_id in report.removed:
+            path = Path(held[doc_id].path)
+            if path.parent == self.library_dir and path.is_file():
+                path.unlink()
+        return report
+
+    def passage(self, doc_id: str, start: int, end: int, window: int = 400) -> tuple[str, str, str]:
+        """(text before, the passage, text after) of an indexed article, `window` chars each
+        side at most, cut at word boundaries: a citation shown in its context."""
+        self._refresh()
+        text = self.store.article_text(doc_id)
+        lo, hi = max(start - window, 0), min(end + window, len(text))
+        before, after = text[lo:start], text[end:hi]
+        if lo > 0:
+            before = "…" + before.split(" ", 1)[-1]
+        if hi < len(text):
+            after = after.rsplit(" ", 1)[0] + "…"
+        return before, text[start:end], after
 
     def articles(self) -> list[IndexedArticle]:
         """The indexed articles, newest first."""

@@ -230,6 +230,20 @@ class VectorStore:
             for d, m in first.items()
         }
 
+    def article_text(self, doc_id: str) -> str:
+        """The article's cleaned text, rebuilt from its committed chunks (offsets are exact;
+        the whitespace between two chunks that do not overlap becomes one space or newline)."""
+        where = self.where()
+        of_doc = {"doc_id": doc_id}
+        rows = self.rows({"$and": [where, of_doc]} if where else of_doc, documents=True)
+        text = ""
+        for _, chunk, m in sorted(rows, key=lambda r: int(r[2]["char_start"])):
+            start = int(m["char_start"])
+            if start > len(text):
+                text += ("\n" if start - len(text) > 1 else " ") * (start - len(text))
+            text = text[:start] + (chunk or "")
+        return text
+
     def doc_hashes(self) -> dict[str, str]:
         """doc_id -> content_hash of every committed article."""
         return {d: a.content_hash for d, a in self.articles().items()}

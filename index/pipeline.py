@@ -10,6 +10,7 @@ undoes its marks, so it ends with exactly one copy of every chunk.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from index.plan import Plan, make_plan, unique_ids
+from index.plan import Outcome, Plan, make_plan, unique_ids
 from rag.articles import MAX_FILE_BYTES, Rules, Skipped, load_articles
 from rag.chunks import chunk_article
 from rag.errors import ConfigError
@@ -37,16 +38,9 @@ Progress = Callable[[IndexProgress], None]
 
 
 @dataclass
-class IndexReport:
+class IndexReport(Outcome):
     """What one indexing run did."""
 
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, doc_id it repeats)
-    near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)
-    kept: list[tuple[str, str]] = field(default_factory=list)  # not pruned: (doc_id, why)
     skipped: list[Skipped] = field(default_factory=list)
     chunks: int = 0  # chunks written by this run
     reused: int = 0  # of which embedded by an interrupted earlier run
@@ -160,9 +154,8 @@ def build_index(
         skip_near=skip_near,
         remove=remove,
     )
-    for name in ("added", "updated", "unchanged", "removed", "duplicates", "near_duplicates"):
-        setattr(report, name, getattr(plan, name))
-    report.kept = plan.kept
+    for f in dataclasses.fields(Outcome):
+        setattr(report, f.name, getattr(plan, f.name))
     stores = [store] + ([cross_store] if cross_store is not None else [])
     leftovers = [_Leftovers.of(st, committed) for st in stores]
     cross_behind = cross_store is not None and cross_store.meta().get("committed") != committed

@@ -16,9 +16,9 @@ from rag.store import IndexedArticle
 
 
 @dataclass
-class Plan:
-    todo: list[Article] = field(default_factory=list)  # to chunk and embed
-    signatures: dict[str, str] = field(default_factory=dict)  # doc_id -> MinHash hex
+class Outcome:
+    """What a run does with each article (doc_ids, or paths for what is not indexed)."""
+
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -26,6 +26,12 @@ class Plan:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, doc_id it repeats)
     near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)
     kept: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, why --prune kept it)
+
+
+@dataclass
+class Plan(Outcome):
+    todo: list[Article] = field(default_factory=list)  # to chunk and embed
+    signatures: dict[str, str] = field(default_factory=dict)  # doc_id -> MinHash hex
 
 
 _RECORD = re.compile(r":\d+$")  # "file.jsonl:12": one record of a file

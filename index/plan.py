@@ -57,9 +57,8 @@ def unique_ids(articles: list[Article], indexed: dict[str, IndexedArticle]) -> l
             and owner.path not in paths
             and Path(owner.path).exists()
         )
-        if (doc_id in taken and taken[doc_id] != a.path and not _RECORD.search(a.path)) or (
-            other_file and not _RECORD.search(a.path)
-        ):
+        clash = (doc_id in taken and taken[doc_id] != a.path) or other_file
+        if clash and not _RECORD.search(a.path):  # a JSONL record's id is its own
             doc_id = f"{doc_id}-{hashlib.sha256(a.path.encode()).hexdigest()[:6]}"
             a = dataclasses.replace(a, doc_id=doc_id)
         taken.setdefault(doc_id, a.path)
@@ -81,11 +80,11 @@ def make_plan(
     """Sort `articles` (in order; the first of two duplicates wins) against the index;
     `remove` lists indexed articles to delete."""
     plan = Plan(removed=[d for d in dict.fromkeys(remove) if d in indexed])
-    present = {a.doc_id for a in articles}
+    present = {a.doc_id for a in articles} | set(plan.removed)
     if prune:
         bad = tuple({s.path for s in skipped})
         for doc_id, held in indexed.items():
-            if doc_id in present or doc_id in plan.removed:
+            if doc_id in present:
                 continue
             file = _file_of(held.path)
             if held.path in bad or file in bad or file.startswith(tuple(b + "/" for b in bad)):

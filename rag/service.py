@@ -183,11 +183,11 @@ class RagService:
         out = {}
         for col in self.store.client.list_collections():
             name = col if isinstance(col, str) else col.name
-            if name in ours or not (name == base or name.startswith(base + "-")):
+            mine = name in ours or name.startswith(self.store.name + "--")
+            if mine or not (name == base or name.startswith(base + "-")):
                 continue
             meta = (self.store.client.get_collection(name, embedding_function=None).metadata) or {}
-            if not name.startswith(self.store.name + "--"):
-                out[name] = (str(meta.get("embedding_model")), int(meta.get("committed", -1)))
+            out[name] = (str(meta.get("embedding_model")), int(meta.get("committed", -1)))
         return out
 
     def _refresh(self) -> None:

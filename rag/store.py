@@ -32,6 +32,11 @@ _PAGE = 5000  # rows per Chroma get() call
 _WRITE = 1000  # rows per Chroma write call
 
 
+def live(run: int) -> dict[str, Any]:
+    """The Chroma filter for the rows visible once run `run` is committed."""
+    return {"$and": [{"gen": {"$lte": run}}, {"gone": {"$gt": run}}]}
+
+
 def collection_name(base: str, *model_ids: str) -> str:
     """`base--<hash of each model>`: one collection per (main model, second model)."""
     return "--".join([base, *(hashlib.sha256(m.encode()).hexdigest()[:10] for m in model_ids)])
@@ -150,7 +155,12 @@ class VectorStore:
         committed = self.committed
         if not self._view or not self._view[1]:
             return None
-        return {"$and": [{"gen": {"$lte": committed}}, {"gone": {"$gt": committed}}]}
+        return live(committed)
+
+    def _committed_and(self, where: dict[str, Any]) -> dict[str, Any]:
+        """The committed rows that also match `where`."""
+        visible = self.where()
+        return {"$and": [visible, where]} if visible else where
 
     def count(self) -> int:
         """Committed chunks."""
@@ -205,13 +215,12 @@ class VectorStore:
     def _read_articles(self) -> dict[str, IndexedArticle]:
         # an article's first chunk records its chunk count: reading those rows is enough,
         # unless the counts do not add up (rows written otherwise): then read every row
-        where, first_only = self.where(), {"chunk_index": 0}
-        heads = self.rows({"$and": [where, first_only]} if where else first_only)
+        heads = self.rows(self._committed_and({"chunk_index": 0}))
         first = {str(m["doc_id"]): m for _, _, m in heads}
         chunks = {d: int(m.get("chunks", 0)) for d, m in first.items()}
         if sum(chunks.values()) != self.count():
             chunks, first = {}, {}
-            for _, _, m in self.rows(where):
+            for _, _, m in self.rows(self.where()):
                 doc_id = str(m["doc_id"])
                 chunks[doc_id] = chunks.get(doc_id, 0) + 1
                 if m.get("chunk_index") == 0 or doc_id not in first:
@@ -233,9 +242,7 @@ class VectorStore:
     def article_text(self, doc_id: str) -> str:
         """The article's cleaned text, rebuilt from its committed chunks (offsets are exact;
         the whitespace between two chunks that do not overlap becomes one space or newline)."""
-        where = self.where()
-        of_doc = {"doc_id": doc_id}
-        rows = self.rows({"$and": [where, of_doc]} if where else of_doc, documents=True)
+        rows = self.rows(self._committed_and({"doc_id": doc_id}), documents=True)
         text = ""
         for _, chunk, m in sorted(rows, key=lambda r: int(r[2]["char_start"])):
             start = int(m["char_start"])

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from evals.datasets import corpus_service, load_questions, study_args
-from rag.answer import ExtractiveGenerator
 from rag.config import Settings
+from rag.service import make_extractive
 from rag.text import identifiers, keyword_tokens, words
 
 THRESHOLDS = [round(t, 3) for t in np.arange(0.78, 0.905, 0.005)]
@@ -25,7 +25,9 @@ def collect(folder: Path, cache: Path, settings: Settings, limit: int | None) ->
     gen = svc.extractive  # the gate the answer passes with or without an LLM
     # the same sentence embeddings serve every mode: same model, same sentences
     modes = {
-        m: ExtractiveGenerator(svc.embeddings, answer_types=m, cache=gen.cache)
+        m: make_extractive(
+            svc.settings.model_copy(update={"answer_types": m}), svc.embeddings, gen.cache
+        )
         for m in ("off", "abstain")
     }
     rows = []

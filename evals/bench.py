@@ -19,15 +19,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
-import numpy as np
-
+from evals.metrics import percentile
+from evals.support import HashEmbeddings
 from rag.articles import load_articles
 from rag.chunks import chunk_article
 from rag.config import Settings
-from rag.embeddings import ModelEmbeddings
 from rag.service import RagService
 
 NEWS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "news_id" / "articles.jsonl"
@@ -42,11 +40,6 @@ QUESTIONS = [
 ]
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -55,7 +48,7 @@ def bench_index(source: Path, work: Path, label: str) -> dict[str, float]:
     """Index `source` into a fresh index; embed the very same chunks raw (both models) before
     and after the run, so machine noise shows as the gap between the two raw timings."""
     svc = RagService(Settings(index_dir=work / label, llm="none"))
-    articles, _ = load_articles([source], svc.rules)
+    articles, _ = load_articles([source], svc.ingestor.rules)
     texts = [c.page_content for a in articles for c in chunk_article(a, 500, 1)]
     raw_before = _raw(svc, texts)
     report = svc.build_index([source])
@@ -97,23 +90,12 @@ def _raw(svc: RagService, texts: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-class _Hashing(ModelEmbeddings):
-    """A trivial embedder: a no-change re-run never embeds, so its time does not depend on
-    the model; this builds the whole-set index in minutes instead of an hour."""
-
-    model_id = "bench/hashing-384"
-
-    def embed_documents_np(self, texts: list[str]) -> np.ndarray:
-        rng = [np.random.default_rng(zlib.crc32(t.encode())) for t in texts]
-        return np.stack([r.standard_normal(384).astype(np.float32) for r in rng])
-
-    def embed_query_np(self, text: str) -> np.ndarray:
-        return self.embed_documents_np([text])[0]
-
-
 def bench_rerun_scale(source: Path, work: Path) -> dict[str, float]:
     """No-change re-run over the whole set (plus the USE index, as in production)."""
-    svc = RagService(Settings(index_dir=work / "scale", llm="none"), embeddings=_Hashing())
+    svc = RagService(
+        Settings(index_dir=work / "scale", llm="none"),
+        embeddings=HashEmbeddings(384, "bench/hashing-384"),
+    )
     report = svc.build_index([source])
     times, unchanged = [], 0
     for _ in range(3):
@@ -121,7 +103,10 @@ def bench_rerun_scale(source: Path, work: Path) -> dict[str, float]:
         unchanged = len(svc.build_index([source]).unchanged)
         times.append(time.perf_counter() - t0)
     t0 = time.perf_counter()
-    fresh = RagService(Settings(index_dir=work / "scale", llm="none"), embeddings=_Hashing())
+    fresh = RagService(
+        Settings(index_dir=work / "scale", llm="none"),
+        embeddings=HashEmbeddings(384, "bench/hashing-384"),
+    )
     fresh.build_index([source])
     cold = time.perf_counter() - t0
     return {
@@ -157,7 +142,7 @@ def bench_ask(index_dir: Path, cold_runs: int = 3, warm_rounds: int = 5) -> dict
         "cold_process_p50_s": statistics.median(cold),
         "cold_process_max_s": max(cold),
         "warm_p50_ms": 1000 * statistics.median(warm),
-        "warm_p95_ms": 1000 * pct(warm, 95),
+        "warm_p95_ms": 1000 * percentile(warm, 95),
         "warm_n": len(warm),
     }
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,8 +23,9 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO
 
-from evals.bench import SEEDS, pct
-from rag.answer import Answer
+from evals.bench import SEEDS
+from evals.metrics import percentile
+from evals.support import free_port
 from rag.chunks import split_sentences
 from rag.config import Settings
 from rag.llm import assemble_gguf
@@ -51,15 +51,13 @@ def run(service: RagService, rounds: int) -> dict[str, float]:
             t0 = time.perf_counter()
             t_first = None
             n_tokens = 0
-            answer = None
-            for item in service.stream(q):
-                if isinstance(item, Answer):
-                    answer = item
-                elif item:
+            stream = service.stream(q)
+            for token in stream:
+                if token:
                     n_tokens += 1
                     t_first = t_first or time.perf_counter()
+            answer = stream.answer
             end = time.perf_counter()
-            assert answer is not None
             total.append(end - t0)
             if t_first is not None:
                 first.append(t_first - t0)
@@ -76,9 +74,9 @@ def run(service: RagService, rounds: int) -> dict[str, float]:
     return {
         "answers": n,
         "first_token_p50_s": statistics.median(first) if first else float("nan"),
-        "first_token_p95_s": pct(first, 95) if first else float("nan"),
+        "first_token_p95_s": percentile(first, 95) if first else float("nan"),
         "total_p50_s": statistics.median(total),
-        "total_p95_s": pct(total, 95),
+        "total_p95_s": percentile(total, 95),
         "decode_tokens_per_s": statistics.median(tokens_per_s) if tokens_per_s else float("nan"),
         "sentences_kept_share": kept / (kept + dropped) if kept + dropped else float("nan"),
         "generated": generated,
@@ -86,12 +84,6 @@ def run(service: RagService, rounds: int) -> dict[str, float]:
         "fallback_to_extractive": fallback,
         "abstained": abstained,
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

@@ -19,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from evals.bench import QUESTIONS, SEEDS, pct
-from evals.bench_llm import free_port
+from evals.bench import QUESTIONS, SEEDS
+from evals.metrics import percentile
+from evals.support import free_port
 
 MORE = [
     "Siapa yang bertemu Putin di Moskow?",
@@ -75,7 +76,7 @@ def run(url: str, sessions: int, per_session: int) -> dict[str, Any]:
         "errors": len(errors),
         "error_examples": [f"{q}: {r}" for q, r in errors[:3]],
         "latency_p50_s": statistics.median(latencies) if latencies else None,
-        "latency_p95_s": pct(latencies, 95) if latencies else None,
+        "latency_p95_s": percentile(latencies, 95) if latencies else None,
         "latency_max_s": max(latencies) if latencies else None,
         "wall_seconds": wall,
         "throughput_qps": len(results) / wall,

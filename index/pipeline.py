@@ -12,18 +12,14 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from langchain_core.documents import Document
 
-from index.plan import Outcome, Plan, make_plan, unique_ids
-from rag.articles import MAX_FILE_BYTES, Rules, Skipped, load_articles
-from rag.chunks import chunk_article
-from rag.errors import ConfigError
-from rag.store import NEVER, VectorStore, live, this_process
+from index.plan import A, Outcome, Plan, make_plan
+from index.runs import NEVER, ChunkStore, Skip, live, this_process
 
 
 @dataclass(frozen=True)
@@ -41,16 +37,12 @@ Progress = Callable[[IndexProgress], None]
 class IndexReport(Outcome):
     """What one indexing run did."""
 
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
     chunks: int = 0  # chunks written by this run
     reused: int = 0  # of which embedded by an interrupted earlier run
     seconds: float = 0.0
     embed_seconds: float = 0.0
     committed: int = 0  # the run number now visible
-
-    @property
-    def chunks_per_second(self) -> float:
-        return self.chunks / self.seconds if self.seconds else 0.0
 
     def summary(self) -> str:
         dups = len(self.duplicates) + len(self.near_duplicates)
@@ -92,7 +84,7 @@ class _Leftovers:
     garbage: list[str]
 
     @classmethod
-    def of(cls, store: VectorStore, committed: int) -> _Leftovers:
+    def of(cls, store: ChunkStore, committed: int) -> _Leftovers:
         pending = {i: m for i, _, m in store.rows({"gen": {"$gt": committed}})}
         marked = store.rows({"$and": [{"gone": {"$gt": committed}}, {"gone": {"$lt": NEVER}}]})
         garbage = store.rows({"gone": {"$lte": committed}})
@@ -102,46 +94,38 @@ class _Leftovers:
         return bool(self.pending or self.marks or self.garbage)
 
 
-def build_index(
-    sources: Iterable[Path | str],
-    store: VectorStore,
-    rules: Rules,
+def index_articles(
+    articles: Sequence[A],
+    skipped: Sequence[Skip],
+    store: ChunkStore,
+    chunk: Callable[[A], list[Document]],
     *,
-    chunk_size: int = 500,
-    chunk_overlap: int = 1,
-    batch_size: int = 64,
+    chunking: str,
+    batch_size: int,
+    near_threshold: float,
+    skip_near: bool,
     full: bool = False,
     prune: bool = False,
     progress: Progress | None = None,
-    cross_store: VectorStore | None = None,
-    max_bytes: int = MAX_FILE_BYTES,
-    near_threshold: float = 0.8,
-    skip_near: bool = True,
+    cross_store: ChunkStore | None = None,
     remove: Sequence[str] = (),
 ) -> IndexReport:
-    """Index the articles under `sources` as one run that readers see all at once or not at all.
+    """Index `articles` (as loaded from the run's sources; `skipped`: what could not be read)
+    as one run that readers see all at once or not at all.
 
     Unchanged articles are not re-embedded; changed ones replace their chunks; `prune` removes
-    indexed articles missing from `sources`; `full` re-embeds every article in `sources`.
+    indexed articles missing from `articles`; `full` re-embeds them all. `chunk` cuts an
+    article into chunks (`chunking` names its settings, recorded with the run).
     `cross_store`, a second collection with another embedder, gets the same chunks.
     Near duplicates of an indexed article are reported, and left out if `skip_near`.
     `remove` names indexed articles to delete in the same run.
     """
     t0 = time.perf_counter()
-    report = IndexReport()
+    report = IndexReport(skipped=list(skipped))
     store.refresh()
     committed = store.committed
     gen = committed + 1
-    chunking = f"{chunk_size}/{chunk_overlap}"
-    built = store.meta().get("chunking")
-    if committed and built and built != chunking and not full:
-        raise ConfigError(
-            f"the index was chunked with size/overlap {built}, the settings say {chunking}: "
-            "rebuild with `rag index --full` or change the chunk settings back"
-        )
-    articles, report.skipped = load_articles(sources, rules, max_bytes)
     indexed = store.articles()
-    articles = unique_ids(articles, indexed)
     plan = make_plan(
         articles,
         report.skipped,
@@ -169,7 +153,7 @@ def build_index(
         for st in stores if replaced else []:
             of_replaced = {"$and": [live(committed), {"doc_id": {"$in": replaced}}]}
             st.mark_gone([i for i, *_ in st.rows(of_replaced)], gen)
-        chunks = _chunks(plan, gen, chunk_size, chunk_overlap)
+        chunks = _chunks(plan, gen, chunk)
         _write(chunks, len(plan.todo), stores, leftovers, gen, batch_size, report, progress)
         for st in reversed(stores):  # the main store last: its `committed` is the switch
             extra = {"chunking": chunking} if st is store else {}
@@ -186,11 +170,11 @@ def build_index(
     return report
 
 
-def _chunks(plan: Plan, gen: int, chunk_size: int, chunk_overlap: int) -> list[Document]:
+def _chunks(plan: Plan[A], gen: int, chunk: Callable[[A], list[Document]]) -> list[Document]:
     """The planned articles' chunks, with ids unique to this run."""
     chunks: list[Document] = []
     for a in plan.todo:
-        parts = chunk_article(a, chunk_size, chunk_overlap)
+        parts = chunk(a)
         for c in parts:
             c.id = f"{a.doc_id}::{gen}::{c.metadata['chunk_index']}"
         # the first chunk describes the article (see VectorStore.articles)
@@ -202,7 +186,7 @@ def _chunks(plan: Plan, gen: int, chunk_size: int, chunk_overlap: int) -> list[D
 def _write(
     chunks: list[Document],
     articles: int,
-    stores: list[VectorStore],
+    stores: list[ChunkStore],
     leftovers: list[_Leftovers],
     gen: int,
     batch_size: int,
@@ -243,7 +227,7 @@ def _same(meta: dict[str, Any] | None, chunk: Document) -> bool:
     )
 
 
-def _mirror(source: VectorStore, target: VectorStore, committed: int, batch_size: int) -> float:
+def _mirror(source: ChunkStore, target: ChunkStore, committed: int, batch_size: int) -> float:
     """Make `target` hold exactly `source`'s committed chunks (an index built before `target`
     existed, or a run killed between the two commits); returns the seconds spent embedding."""
     chunks = [

@@ -3,16 +3,15 @@ gone. Pure logic over the loaded articles and what the index holds; nothing is w
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Generic, TypeVar
 
 from index.neardup import NearDuplicates, decode, encode, signature
-from rag.articles import Article, Skipped
-from rag.store import IndexedArticle
+from index.runs import Article, IndexedArticle, Skip
+
+A = TypeVar("A", bound=Article)
 
 
 @dataclass
@@ -29,8 +28,8 @@ class Outcome:
 
 
 @dataclass
-class Plan(Outcome):
-    todo: list[Article] = field(default_factory=list)  # to chunk and embed
+class Plan(Outcome, Generic[A]):
+    todo: list[A] = field(default_factory=list)  # to chunk and embed
     signatures: dict[str, str] = field(default_factory=dict)  # doc_id -> MinHash hex
 
 
@@ -41,34 +40,9 @@ def _file_of(path: str) -> str:
     return _RECORD.sub("", path)
 
 
-def unique_ids(articles: list[Article], indexed: dict[str, IndexedArticle]) -> list[Article]:
-    """Give an article a distinct doc_id when its file-stem id is taken by another file: by an
-    earlier file of this run, or by an indexed article whose file still exists elsewhere."""
-    out: list[Article] = []
-    taken: dict[str, str] = {}  # doc_id -> path in this run
-    paths = {a.path for a in articles}
-    for a in articles:
-        doc_id = a.doc_id
-        owner = indexed.get(doc_id)
-        other_file = (
-            owner is not None
-            and owner.path != a.path
-            and not _RECORD.search(owner.path)
-            and owner.path not in paths
-            and Path(owner.path).exists()
-        )
-        clash = (doc_id in taken and taken[doc_id] != a.path) or other_file
-        if clash and not _RECORD.search(a.path):  # a JSONL record's id is its own
-            doc_id = f"{doc_id}-{hashlib.sha256(a.path.encode()).hexdigest()[:6]}"
-            a = dataclasses.replace(a, doc_id=doc_id)
-        taken.setdefault(doc_id, a.path)
-        out.append(a)
-    return out
-
-
 def make_plan(
-    articles: list[Article],
-    skipped: list[Skipped],
+    articles: Sequence[A],
+    skipped: Sequence[Skip],
     indexed: dict[str, IndexedArticle],
     *,
     full: bool = False,
@@ -76,10 +50,10 @@ def make_plan(
     near_threshold: float = 0.8,
     skip_near: bool = True,
     remove: Sequence[str] = (),
-) -> Plan:
+) -> Plan[A]:
     """Sort `articles` (in order; the first of two duplicates wins) against the index;
     `remove` lists indexed articles to delete."""
-    plan = Plan(removed=[d for d in dict.fromkeys(remove) if d in indexed])
+    plan: Plan[A] = Plan(removed=[d for d in dict.fromkeys(remove) if d in indexed])
     present = {a.doc_id for a in articles} | set(plan.removed)
     if prune:
         bad = tuple({s.path for s in skipped})

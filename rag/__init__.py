@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from rag.answer import Answer, Citation
+from index.pipeline import IndexProgress, IndexReport
+from rag.answer import Answer, AnswerStream, Citation
 from rag.config import Settings, load_settings
 from rag.errors import RagError
 from rag.service import History, RagService, Status
 
-if TYPE_CHECKING:
-    from index.pipeline import IndexReport
-
 __all__ = [
     "Answer",
+    "AnswerStream",
     "Citation",
     "History",
+    "IndexProgress",
+    "IndexReport",
     "RagError",
     "RagService",
     "Settings",

@@ -6,6 +6,7 @@ best match the question and abstains when the evidence is weak.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -64,10 +65,68 @@ class Sentence:
     score: float = 0.0
 
 
-class Generator(Protocol):
-    """Turns a question and retrieved chunks into an `Answer`."""
+class AnswerStream:
+    """An answer being written (after llm's `Response`): iterate it for the text as it is
+    written (nothing, for an extractive answer), then read `.answer` for the checked `Answer`.
 
-    def generate(self, question: str, chunks: list[Document]) -> Answer: ...
+    Reading `.answer` first consumes whatever is left of the text.
+    """
+
+    def __init__(self, source: Generator[str, None, Answer]) -> None:
+        self._source = source
+        self._tokens: list[str] = []
+        self._answer: Answer | None = None
+        self._then: list[Callable[[Answer], Answer]] = []
+
+    @classmethod
+    def of(cls, answer: Answer) -> AnswerStream:
+        """A stream with no text: the answer is already final."""
+
+        def _done() -> Generator[str, None, Answer]:
+            return answer
+            yield  # makes this a generator
+
+        return cls(_done())
+
+    def __iter__(self) -> Iterator[str]:
+        while self._answer is None:
+            try:
+                token = next(self._source)
+            except StopIteration as stop:
+                answer: Answer = stop.value
+                for fn in self._then:
+                    answer = fn(answer)
+                self._answer = answer
+                return
+            self._tokens.append(token)
+            yield token
+
+    @property
+    def text(self) -> str:
+        """The text written so far."""
+        return "".join(self._tokens)
+
+    @property
+    def answer(self) -> Answer:
+        """The final answer (waits for the rest of the text)."""
+        for _ in self:
+            pass
+        assert self._answer is not None  # set when the source is exhausted
+        return self._answer
+
+    def then(self, fn: Callable[[Answer], Answer]) -> AnswerStream:
+        """Apply `fn` to the final answer when it comes; returns this stream."""
+        if self._answer is not None:
+            self._answer = fn(self._answer)
+        else:
+            self._then.append(fn)
+        return self
+
+
+class AnswerWriter(Protocol):
+    """Turns a question and its retrieved chunks into an answer stream."""
+
+    def stream(self, question: str, chunks: list[Document]) -> AnswerStream: ...
 
 
 def chunk_sentences(chunks: list[Document]) -> list[Sentence]:
@@ -122,13 +181,15 @@ class ExtractiveGenerator:
     def __init__(
         self,
         embeddings: ModelEmbeddings,
-        threshold: float = 0.84,
-        threshold_en: float = 0.79,
-        max_sentences: int = 3,
-        margin: float = 0.03,
-        answer_types: AnswerTypeMode = "prefer",
+        *,
+        threshold: float,
+        threshold_en: float,
+        max_sentences: int,
+        margin: float,
+        answer_types: AnswerTypeMode,
         cache: EmbeddingCache | None = None,
     ) -> None:
+        """Parameters come from `Settings` (see `rag.service.make_extractive`)."""
         self.embeddings = embeddings
         self.cache = cache or EmbeddingCache(embeddings)
         # English questions score lower against Indonesian text (about 0.045 on paired
@@ -173,7 +234,12 @@ class ExtractiveGenerator:
             return lang, ranked, []
         return lang, ranked, pool
 
+    def stream(self, question: str, chunks: list[Document]) -> AnswerStream:
+        """The extractive answer: no text to stream, the answer is final at once."""
+        return AnswerStream.of(self.generate(question, chunks))
+
     def generate(self, question: str, chunks: list[Document]) -> Answer:
+        """Quote the best sentences with citations, or abstain."""
         lang, ranked, pool = self.evidence(question, chunks)
         if not pool:
             return abstention(question, lang, ranked)
@@ -194,13 +260,22 @@ def abstention(question: str, lang: str, ranked: list[Sentence]) -> Answer:
     )  # fmt: skip
 
 
-def make_chain(retriever: HybridRetriever, generator: Generator) -> Runnable[str, Answer]:
-    """question -> retriever -> generator -> Answer, as one LangChain runnable."""
+@dataclass(frozen=True)
+class Retrieved:
+    question: str
+    chunks: list[Document]
 
-    def _retrieve(question: str) -> dict[str, object]:
-        return {"question": question, "chunks": retriever.invoke(question)}
 
-    def _generate(inputs: dict[str, object]) -> Answer:
-        return generator.generate(str(inputs["question"]), list(inputs["chunks"]))  # type: ignore[arg-type]
+def make_chain(retriever: HybridRetriever, writer: AnswerWriter) -> Runnable[str, AnswerStream]:
+    """question -> retriever -> answer writer -> `AnswerStream`, as one LangChain runnable.
 
-    return RunnableLambda(_retrieve) | RunnableLambda(_generate)
+    Both answer modes run through it; with an LLM the stream's text is written as it is read.
+    """
+
+    def _retrieve(question: str) -> Retrieved:
+        return Retrieved(question, retriever.invoke(question))
+
+    def _write(found: Retrieved) -> AnswerStream:
+        return writer.stream(found.question, found.chunks)
+
+    return RunnableLambda(_retrieve) | RunnableLambda(_write)

@@ -76,7 +76,7 @@ class SupportChecker:
     def __init__(
         self,
         embeddings: ModelEmbeddings,
-        min_similarity: float = 0.85,
+        min_similarity: float,  # Settings.support_threshold
         cache: EmbeddingCache | None = None,
     ) -> None:
         """`cache`: share the answer stage's, so retrieved sentences are not embedded again."""

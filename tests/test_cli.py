@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from rag.articles import Article
-from tests.conftest import CHIP_SENTENCE, SEEDS
+from tests.helpers import CHIP_SENTENCE, SEEDS
 
 
 def rag(*args: str, index_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:

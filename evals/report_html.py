@@ -300,7 +300,7 @@ def _setting(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
-def render_html(report: dict, rows: list[dict]) -> str:
+def render_html(report: dict[str, Any] | None, rows: list[dict[str, Any]] | None) -> str:
     """The whole self-contained HTML page for one evaluation run."""
     report, rows = report or {}, list(rows or [])
     summary: dict[str, Any] = report.get("summary") or {}

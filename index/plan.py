@@ -76,7 +76,7 @@ def make_plan(
             near.add(doc_id, sig)
     seen: set[str] = set()
     for a in articles:
-        held = indexed.get(a.doc_id)
+        prior = indexed.get(a.doc_id)
         if a.doc_id in seen:
             plan.duplicates.append((a.path, a.doc_id))
             continue
@@ -84,7 +84,7 @@ def make_plan(
         if same_text is not None and same_text != a.doc_id:
             plan.duplicates.append((a.path, same_text))
             continue
-        if held is not None and held.content_hash == a.content_hash and not full:
+        if prior is not None and prior.content_hash == a.content_hash and not full:
             seen.add(a.doc_id)
             plan.unchanged.append(a.doc_id)
             continue
@@ -97,6 +97,6 @@ def make_plan(
         by_hash.setdefault(a.content_hash, a.doc_id)
         near.add(a.doc_id, sig)
         plan.signatures[a.doc_id] = encode(sig)
-        (plan.updated if held is not None else plan.added).append(a.doc_id)
+        (plan.updated if prior is not None else plan.added).append(a.doc_id)
         plan.todo.append(a)
     return plan

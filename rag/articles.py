@@ -233,7 +233,10 @@ def load_articles(
     for f in files:
         try:
             for item in parse_file(f, rules, max_bytes):
-                (articles if isinstance(item, Article) else skipped).append(item)  # type: ignore[arg-type]
+                if isinstance(item, Article):
+                    articles.append(item)
+                else:
+                    skipped.append(item)
         except ArticleError as exc:
             skipped.append(Skipped(str(f), str(exc).removeprefix(f"{f}: ")))
         except Exception as exc:  # one odd file must not stop the batch

@@ -181,12 +181,18 @@ def eval_(
     Example: `rag eval --dataset ../shared/data/facqa_valid --retriever dense --retriever hybrid`
     """
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TimeRemainingColumn,
+    )
     from rich.table import Table
 
     from evals.runner import run_eval, write_outputs
 
-    modes = retriever or [None]
+    modes: list[str | None] = [*retriever] if retriever else [None]
     results = []
     for mode in modes:
         settings = _settings(config, retriever=mode, llm=llm)
@@ -199,15 +205,17 @@ def eval_(
             transient=True,
         ) as bar:
             task = bar.add_task("eval", total=None)
+
+            def _progress(done: int, total: int, task: TaskID = task) -> None:
+                bar.update(task, completed=done, total=total)
+
             result = run_eval(
                 dataset,
                 settings,
                 limit=limit,
                 sample=sample,
                 seed=seed,
-                progress=lambda done, total, task=task: bar.update(
-                    task, completed=done, total=total
-                ),
+                progress=_progress,
             )
         target = out / dataset.name / settings.retriever if len(modes) > 1 else out / dataset.name
         paths = write_outputs(result, target)

@@ -27,10 +27,12 @@ class ModelEmbeddings(Embeddings):
         raise NotImplementedError
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embed_documents_np(list(texts)).tolist()
+        vectors: list[list[float]] = self.embed_documents_np(list(texts)).tolist()
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_query_np(text).tolist()
+        vector: list[float] = self.embed_query_np(text).tolist()
+        return vector
 
 
 class EmbeddingCache:
@@ -47,7 +49,7 @@ class EmbeddingCache:
         # chat requests share the cache: the lock guards the dict, not the (slow) embedding
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        fresh = self.embeddings.embed_documents_np(missing) if missing else []
+        fresh = self.embeddings.embed_documents_np(missing) if missing else np.zeros((0, 0))
         with self._lock:
             for t, v in zip(missing, fresh, strict=True):
                 self._vectors[t] = v
@@ -142,7 +144,8 @@ class SentenceTransformerEmbeddings(ModelEmbeddings):
         return self._encode([self.passage_prefix + t for t in texts])
 
     def embed_query_np(self, text: str) -> np.ndarray:
-        return self._encode([self.query_prefix + text])[0]
+        vector: np.ndarray = self._encode([self.query_prefix + text])[0]
+        return vector
 
 
 class UseEmbeddings(ModelEmbeddings):

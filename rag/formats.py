@@ -210,7 +210,7 @@ class _HTMLText(HTMLParser):
         if self._in != "title":
             self.parts.append(data)
 
-    def parse_marked_section(self, i: int, report: int = 1) -> int:
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
         try:
             return super().parse_marked_section(i, report)
         except AssertionError:  # '<![foo[' raises in the stdlib parser: skip it like a comment

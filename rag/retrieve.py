@@ -28,7 +28,9 @@ class BM25:
         from scipy.sparse import csc_matrix
 
         self.vocab: dict[str, int] = {}
-        rows, cols, tfs = [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        tfs: list[int] = []
         for i, tokens in enumerate(corpus):
             counts: dict[int, int] = {}
             for t in tokens:

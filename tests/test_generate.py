@@ -66,7 +66,10 @@ def test_not_found_reply_abstains(seed_service: RagService) -> None:
 
 
 def test_not_found_inside_an_answer_does_not_abstain(seed_service: RagService) -> None:
-    reply = "China can only make 14nm chips, DRAM 18nm and 128-layer NAND; other nodes are not found there [1]."
+    reply = (
+        "China can only make 14nm chips, DRAM 18nm and 128-layer NAND; "
+        "other nodes are not found there [1]."
+    )
     _, answer = _run(_generator(seed_service, reply), seed_service, CHIP_Q)
     assert not answer.abstained and answer.citations
 

@@ -20,6 +20,8 @@ from rag.errors import ModelError
 from rag.service import RagService
 from tests.helpers import CHIP_SENTENCE, SEEDS, free_port
 
+pytestmark = pytest.mark.slow  # real LLM generations
+
 CHIP_Q = "what chip limits apply to China?"
 
 

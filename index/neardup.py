@@ -34,7 +34,8 @@ def signature(text: str) -> np.ndarray:
         count=len(shingles),
     )
     mixed = (np.outer(hashes, _A) + _B) % np.uint64(_PRIME)
-    return (mixed.min(axis=0) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    low: np.ndarray = (mixed.min(axis=0) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    return low
 
 
 def encode(sig: np.ndarray) -> str:

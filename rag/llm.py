@@ -29,6 +29,10 @@ from rag.config import Settings
 from rag.errors import BackendUnavailable, ModelError
 from rag.models import join_checked
 
+# One set of generation defaults for every backend: deterministic, short answers.
+TEMPERATURE = 0.0
+MAX_TOKENS = 320
+
 
 @dataclass(frozen=True)
 class GgufParts:
@@ -111,8 +115,8 @@ class LlamaCppChat(BaseChatModel):
     cache_dir: Path  # where its parts are joined (once, sha256-checked)
     n_ctx: int = 4096
     n_threads: int = 2
-    temperature: float = 0.0
-    max_tokens: int = 320
+    temperature: float = TEMPERATURE
+    max_tokens: int = MAX_TOKENS
     seed: int = 0
     _llama: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
@@ -199,7 +203,7 @@ def make_llm(settings: Settings) -> BaseChatModel | None:
         return ChatOpenAI(
             base_url=settings.openai_base_url, model=settings.openai_model,
             api_key=SecretStr(settings.openai_api_key or "not-needed"),
-            temperature=0.0, max_completion_tokens=320, timeout=settings.llm_timeout,
+            temperature=TEMPERATURE, max_completion_tokens=MAX_TOKENS, timeout=settings.llm_timeout,
             max_retries=1,
         )  # fmt: skip
     if importlib.util.find_spec("llama_cpp") is None:

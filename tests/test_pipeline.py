@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import hashlib
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
+from langchain_core.documents import Document
 
-from index.pipeline import IndexProgress
+from index.pipeline import IndexProgress, index_articles
+from index.runs import NEVER, IndexedArticle, Row, live
 from rag.config import Settings
 from rag.errors import ConfigError, EmbeddingMismatch, IndexEmpty, RagError
 from rag.service import RagService
@@ -330,3 +339,113 @@ def test_killed_between_commit_and_cleanup(
     again = svc.build_index([folder])
     assert sorted(again.unchanged) == ["a", "b"]
     _chunk_ids(svc)  # and now no other rows remain
+
+
+# --- the indexer alone, over its protocols (index imports nothing from rag) ---------------
+
+
+@dataclass(frozen=True)
+class _Doc:
+    doc_id: str
+    title: str
+    text: str
+    path: str
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
+
+
+def _match(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
+    """Chroma's `where` filters, as far as the indexer uses them."""
+    if not where:
+        return True
+    if "$and" in where:
+        return all(_match(meta, w) for w in where["$and"])
+    ((key, cond),) = where.items()
+    if not isinstance(cond, dict):
+        return bool(meta.get(key) == cond)
+    ((op, value),) = cond.items()
+    ops = {"$gt": operator.gt, "$lt": operator.lt, "$lte": operator.le}
+    return meta.get(key) in value if op == "$in" else bool(ops[op](meta[key], value))
+
+
+class _MemoryStore:
+    """An in-memory ChunkStore: rows and collection metadata in dicts."""
+
+    def __init__(self) -> None:
+        self.embeddings = HashEmbeddings()
+        self.data: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._meta: dict[str, Any] = {"committed": 0}
+
+    @property
+    def committed(self) -> int:
+        return int(self._meta["committed"])
+
+    def refresh(self) -> bool:
+        return False
+
+    def meta(self) -> dict[str, Any]:
+        return dict(self._meta)
+
+    def set_meta(self, **values: Any) -> None:
+        self._meta.update(values)
+
+    def articles(self) -> dict[str, IndexedArticle]:
+        out = {}
+        for _, (_, m) in sorted(self.data.items()):
+            if _match(m, live(self.committed)) and m["chunk_index"] == 0:
+                out[m["doc_id"]] = IndexedArticle(
+                    m["doc_id"], "", "", "", m["path"], m["content_hash"], m["chunks"],
+                    m["signature"],
+                )  # fmt: skip
+        return out
+
+    def rows(self, where: dict[str, Any] | None = None, documents: bool = False) -> list[Row]:
+        return [
+            (i, text if documents else None, dict(m))
+            for i, (text, m) in self.data.items()
+            if _match(m, where)
+        ]
+
+    def write(self, docs: Sequence[Document], vectors: np.ndarray, gen: int) -> None:
+        for d in docs:
+            self.data[str(d.id)] = (d.page_content, {**d.metadata, "gen": gen, "gone": NEVER})
+
+    def mark_gone(self, ids: Sequence[str], gen: int) -> None:
+        for i in ids:
+            self.data[i][1]["gone"] = gen
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        for i in ids:
+            self.data.pop(i, None)
+
+
+def _halves(a: _Doc) -> list[Document]:
+    """A chunker: the text in two halves, with the metadata the indexer needs."""
+    cut = len(a.text) // 2
+    chunks = []
+    for n, (s, e) in enumerate([(0, cut), (cut, len(a.text))]):
+        meta = {"doc_id": a.doc_id, "path": a.path, "content_hash": a.content_hash}
+        meta |= {"chunk_index": n, "char_start": s, "char_end": e}
+        chunks.append(Document(page_content=a.text[s:e], metadata=meta))
+    return chunks
+
+
+def test_the_indexer_runs_on_its_protocols_alone() -> None:
+    store = _MemoryStore()
+    run = partial(
+        index_articles, store=store, chunk=_halves, chunking="halves", batch_size=2,
+        near_threshold=0.8, skip_near=True,
+    )  # fmt: skip
+    a, b = _Doc("a", "A", TEXT_A, "in/a.txt"), _Doc("b", "B", TEXT_B, "in/b.txt")
+    first = run([a, b], [])
+    assert sorted(first.added) == ["a", "b"] and first.chunks == 4 and store.committed == 1
+    assert store.meta()["chunking"] == "halves"
+    b2 = _Doc("b", "B", TEXT_C, "in/b.txt")
+    second = run([a, b2], [], prune=True)
+    assert (second.unchanged, second.updated, second.chunks) == (["a"], ["b"], 2)
+    assert len(store.data) == 4  # the replaced chunks are gone, nothing duplicated
+    assert {m["gen"] for _, m in store.data.values()} == {1, 2}
+    third = run([b2], [], prune=True)
+    assert third.removed == ["a"] and sorted(store.articles()) == ["b"]

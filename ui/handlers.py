@@ -129,7 +129,10 @@ class Handlers:
     def delete(self, doc_id: str, query: str) -> LibraryOut:
         if not doc_id:
             return self.library_update("Click an article in the table first.", query)
-        run: Run = lambda _: self.service.delete_articles([doc_id])  # noqa: E731
+
+        def run(_: Callable[[IndexProgress], None]) -> IndexReport:
+            return self.service.delete_articles([doc_id])  # a delete embeds nothing: no progress
+
         return self._indexed(run, query, lambda *a, **k: None)
 
     def select(self, evt: gr.SelectData) -> str:

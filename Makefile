@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	# constraints.txt pins torch to the local CPU wheel (an unpinned torch pulls GBs of CUDA).
 	# llama-cpp-python has no wheel on the registry: it builds from source (about 5 min).
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -c constraints.txt -e '.[test,llm-large]'
 	touch $(STAMP)
 
 install: $(STAMP)

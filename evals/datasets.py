@@ -22,6 +22,8 @@ class Question:
     relevant: frozenset[str]  # doc ids as the index spells them
     answers: tuple[str, ...]
     answerable: bool
+    # facts a complete answer states: each a tuple of acceptable strings (any language)
+    required: tuple[tuple[str, ...], ...] = ()
 
 
 def load_questions(folder: Path, limit: int | None = None) -> list[Question]:
@@ -36,6 +38,7 @@ def load_questions(folder: Path, limit: int | None = None) -> list[Question]:
                     q["qid"], q["question"], q.get("lang", "id"),
                     frozenset(slug(d) for d in q.get("relevant", [])),
                     tuple(q.get("answers", [])), bool(q.get("answerable", True)),
+                    tuple(tuple(fact) for fact in q.get("required", [])),
                 )
             )  # fmt: skip
             if limit and len(out) >= limit:

@@ -88,3 +88,9 @@ def percentile(values: Sequence[float], p: float) -> float:
         return math.nan
     ordered = sorted(values)
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def complete(answer: str, required: Sequence[Sequence[str]]) -> bool:
+    """Every required fact is in `answer`: at least one of its strings, case-insensitively."""
+    text = answer.casefold()
+    return all(any(s.casefold() in text for s in fact) for fact in required)

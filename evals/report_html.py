@@ -16,7 +16,27 @@ from typing import Any
 DASH = "–"
 _GROUPS: list[tuple[str, list[str]]] = [
     ("Retrieval", ["recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"]),
-    ("Answers", ["answer_exact_match", "answer_f1", "answer_supported", "citation_precision"]),
+    (
+        "Answers",
+        [
+            "answer_exact_match",
+            "answer_f1",
+            "answer_supported",
+            "citation_precision",
+            "answer_complete",
+            "answer_language_match",
+        ],
+    ),
+    (
+        "Generated answers",
+        [
+            "checker_dropped_rate",
+            "fallback_rate",
+            "translations_shown",
+            "translations_withheld",
+            "translation_p50_ms",
+        ],
+    ),
     ("Abstention", ["abstain_precision", "abstain_recall"]),
     ("Latency", ["latency_p50_ms", "latency_p95_ms"]),
 ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from evals.datasets import Question, corpus_service, load_questions
 from evals.metrics import (
+    complete,
     dedupe,
     exact_match,
     mrr_at,
@@ -23,6 +24,8 @@ from evals.metrics import (
     token_f1,
 )
 from rag.config import Settings
+from rag.generate import plain
+from rag.text import detect_language
 
 Progress = Callable[[int, int], None]
 
@@ -45,6 +48,10 @@ def pick_questions(
 
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else math.nan
+
+
+def _translated(row: dict[str, Any]) -> bool:
+    return bool(row.get("translations_shown", 0) or row.get("translations_withheld", 0))
 
 
 def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -81,6 +88,22 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "fallback_rate": (
             _mean([float(r["mode"] == "fallback") for r in generated]) if generated else math.nan
         ),
+        # answers in the question's language, of those that answered
+        "answer_language_match": _mean(
+            [
+                float(r["language_match"])
+                for r in rows
+                if not r["abstained"] and "language_match" in r
+            ]
+        ),
+        # answerable questions with required facts whose answer states every one
+        "answer_complete": _mean(
+            [float(r["complete"]) for r in answerable if r.get("complete") is not None]
+        ),
+        # citations in another language than the question: translation shown or withheld
+        "translations_shown": sum(r.get("translations_shown", 0) for r in rows),
+        "translations_withheld": sum(r.get("translations_withheld", 0) for r in rows),
+        "translation_p50_ms": percentile([r["translation_ms"] for r in rows if _translated(r)], 50),
     }
 
 
@@ -98,15 +121,19 @@ def run_eval(
     svc = corpus_service(folder, settings.index_dir / "eval-cache", settings)
     questions = pick_questions(folder, limit, sample, seed)
     if questions:  # one-time costs (BM25 build, model loads) are not question latency
-        svc.answer(questions[0].question)
+        svc.translate(svc.stream(questions[0].question).answer)
     rows = []
     for i, q in enumerate(questions, 1):
         ranked = [h.doc.metadata["doc_id"] for h in svc.retriever.search(q.question, k=30)]
         t0 = time.perf_counter()
-        ans = svc.answer(q.question)
+        ans = svc.stream(q.question).answer  # what a chat shows first
         latency = 1000 * (time.perf_counter() - t0)
+        ans = svc.translate(ans)  # then the citations' translations (not in the latency)
+        translation_ms = 1000 * (time.perf_counter() - t0) - latency
         prediction = "" if ans.abstained else ans.answer
         relevant = set(q.relevant)
+        foreign = [c for c in ans.citations if detect_language(c.quote) != ans.language]
+        shown = sum(c.translation is not None for c in foreign)
         rows.append(
             {
                 "qid": q.qid, "question": q.question, "lang": q.lang,
@@ -115,7 +142,7 @@ def run_eval(
                 "abstained": ans.abstained, "mode": ans.mode, "dropped": ans.dropped,
                 "citations": [
                     {"n": c.n, "doc_id": c.doc_id, "quote": c.quote, "score": c.score,
-                     "relevant": c.doc_id in relevant}
+                     "relevant": c.doc_id in relevant, "translation": c.translation}
                     for c in ans.citations
                 ],
                 "recall@5": recall_at(ranked, relevant, 5) if relevant else math.nan,
@@ -124,6 +151,16 @@ def run_eval(
                 "f1": token_f1(prediction, q.answers),
                 "supported": supported([c.quote for c in ans.citations], q.answers),
                 "latency_ms": round(latency, 2),
+                "language_match": detect_language(plain(ans.answer)) == q.lang,
+                "complete": (
+                    complete(prediction, q.required) if q.required and q.answerable else None
+                ),
+                "notes": ans.notes,
+                "translations_shown": shown if svc.translator is not None else 0,
+                "translations_withheld": (
+                    len(foreign) - shown if svc.translator is not None else 0
+                ),
+                "translation_ms": round(translation_ms, 2),
             }
         )  # fmt: skip
         if progress:
@@ -145,6 +182,7 @@ def run_eval(
             "bm25_stemming": settings.bm25_stemming,
             "abstain_threshold": settings.abstain_threshold,
             "abstain_threshold_en": settings.abstain_threshold_en,
+            "llm_model": settings.llm_model, "support_threshold": settings.support_threshold,
             "answer_types": settings.answer_types, "chunk_size": settings.chunk_size,
             "limit": limit, "sample": sample, "seed": seed,
         },

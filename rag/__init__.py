@@ -16,8 +16,10 @@ from rag.answer import Answer, AnswerStream, Citation
 from rag.config import Settings, load_settings
 from rag.errors import RagError
 from rag.service import History, RagService, Status
+from rag.translate import MACHINE
 
 __all__ = [
+    "MACHINE",
     "Answer",
     "AnswerStream",
     "Citation",

@@ -27,6 +27,14 @@ NOT_FOUND = {
 }
 
 
+# An extractive answer quotes the article; without an LLM nothing can translate the quote.
+UNTRANSLATED = {
+    "en": "Quoted as the article wrote it (in Indonesian): no language model is configured "
+    "to translate it.",
+    "id": "Dikutip sesuai tulisan artikel (dalam bahasa Inggris): tidak ada model bahasa "
+    "untuk menerjemahkannya.",
+}
+
 AnswerTypeMode = Literal["off", "prefer", "abstain"]
 TYPE_MARGIN = 0.04  # how far below the best sentence a sentence of the asked-for type may be
 
@@ -41,6 +49,9 @@ class Citation(BaseModel):
     char_start: int
     char_end: int
     score: float
+    # the quote machine-translated into the question's language, checked like a generated
+    # sentence; None when the languages match or the translation failed its check
+    translation: str | None = None
 
 
 class Answer(BaseModel):
@@ -53,6 +64,7 @@ class Answer(BaseModel):
     mode: Literal["extractive", "generative", "fallback"] = "extractive"
     standalone_question: str | None = None  # the follow-up rewritten with the chat history
     dropped: list[str] = []  # generated sentences the support check removed
+    notes: list[str] = []  # what the reader should know (an untranslated quote, a retry)
 
 
 @dataclass(frozen=True)
@@ -65,24 +77,33 @@ class Sentence:
     score: float = 0.0
 
 
+@dataclass(frozen=True)
+class Restart:
+    """Sent by a writer that throws its text away and writes again (a firmer prompt)."""
+
+    reason: str
+
+
 class AnswerStream:
     """An answer being written (after llm's `Response`): iterate it for the text as it is
     written (nothing, for an extractive answer), then read `.answer` for the checked `Answer`.
 
-    Reading `.answer` first consumes whatever is left of the text.
+    Reading `.answer` first consumes whatever is left of the text. When the writer starts
+    over, `text` starts again from nothing and `restarts` says why.
     """
 
-    def __init__(self, source: Generator[str, None, Answer]) -> None:
+    def __init__(self, source: Generator[str | Restart, None, Answer]) -> None:
         self._source = source
         self._tokens: list[str] = []
         self._answer: Answer | None = None
         self._then: list[Callable[[Answer], Answer]] = []
+        self.restarts: list[str] = []
 
     @classmethod
     def of(cls, answer: Answer) -> AnswerStream:
         """A stream with no text: the answer is already final."""
 
-        def _done() -> Generator[str, None, Answer]:
+        def _done() -> Generator[str | Restart, None, Answer]:
             return answer
             yield  # makes this a generator
 
@@ -90,16 +111,21 @@ class AnswerStream:
 
     def _next(self) -> str | None:
         """The next piece of text; None once the source is done (and `_answer` is set)."""
-        try:
-            token = next(self._source)
-        except StopIteration as stop:
-            answer: Answer = stop.value
-            for fn in self._then:
-                answer = fn(answer)
-            self._answer = answer
-            return None
-        self._tokens.append(token)
-        return token
+        while True:
+            try:
+                token = next(self._source)
+            except StopIteration as stop:
+                answer: Answer = stop.value
+                for fn in self._then:
+                    answer = fn(answer)
+                self._answer = answer
+                return None
+            if isinstance(token, Restart):
+                self.restarts.append(token.reason)
+                self._tokens.clear()
+                continue
+            self._tokens.append(token)
+            return token
 
     def __iter__(self) -> Iterator[str]:
         while self._answer is None and (token := self._next()) is not None:
@@ -252,9 +278,11 @@ class ExtractiveGenerator:
         chosen = [s for s in pool[: self.max_sentences] if s.score >= best - self.margin]
         citations = make_citations(chosen)
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        foreign = any(detect_language(c.quote) != lang for c in citations)
         return Answer(
-            question=question, answer=text, abstained=False, citations=citations, language=lang
-        )
+            question=question, answer=text, abstained=False, citations=citations, language=lang,
+            notes=[UNTRANSLATED[lang]] if foreign else [],
+        )  # fmt: skip
 
 
 def abstention(question: str, lang: str, ranked: list[Sentence]) -> Answer:

@@ -3,8 +3,10 @@
 A sentence is kept only if (1) every number in it occurs in the cited text (number words such
 as "dua"/"two" count as digits), (2) every name in it (capitalized words and codes like "H100")
 matches a word of the cited text, allowing spelling across English and Indonesian
-("Russia"/"Rusia"), and (3) its meaning is close to a cited sentence: the best cosine between
-the sentence and the cited sentences reaches a threshold (an entailment proxy; see README).
+("Russia"/"Rusia"), (3) it does not turn the one a cited sentence says is acted upon ("China
+tunduk pada pembatasan", China is subject to limits) into the one who acts ("China applies
+limits"), and (4) its meaning is close to a cited sentence: the best cosine between the
+sentence and the cited sentences reaches a threshold (an entailment proxy; see README).
 """
 
 from __future__ import annotations
@@ -27,9 +29,44 @@ NUMBER_WORDS = {
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W_]+")
 # Capitalized words that are not names, in either language.
-_NOT_NAMES = STOPWORDS_EN | STOPWORDS_ID | {"however", "according", "namun", "menurut"}
+# (Sentence openers too: a translation starts "Meanwhile," where the article says "Sementara
+# itu,".)
+_NOT_NAMES = STOPWORDS_EN | STOPWORDS_ID | {
+    "however", "according", "namun", "menurut", "meanwhile", "moreover", "furthermore",
+    "additionally", "therefore", "thus", "while", "although", "since", "instead", "besides",
+    "sementara", "selain", "kemudian", "menariknya", "misalnya", "interestingly", "including",
+}  # fmt: skip
 # English name forms of words the articles spell otherwise: Chinese/Cina, Russian/Rusia.
 _SUFFIXES = ("", "n", "s", "ese", "ian", "an")
+
+
+# Who is acted upon: "<Name> tunduk pada / dikenai / is subject to ..." in a cited sentence.
+_PATIENT = re.compile(
+    r"\b([A-Z][\w-]*)\s+(?:(?:is|are|was|were|has been|have been|had been|telah|sudah|juga)\s+)?"
+    r"(?:tunduk\s+(?:pada|kepada)|dikenai|dikenakan|terkena|dijatuhi|mendapat(?:kan)?\s+sanksi|"
+    r"subject(?:ed)?\s+to|under|hit\s+by|targeted\s+by|facing|faces?|dibatasi|dilarang|"
+    r"limited|restricted|banned|sanctioned)\b"
+)
+# Who acts: "<Name> applies / imposes / menerapkan ..." in a generated sentence.
+_AGENT = re.compile(
+    r"\b([A-Z][\w-]*)\s+(?:(?:has|have|had|telah|sudah|akan|will)\s+)?"  # not is/was: passive
+    r"(?:appl(?:y|ies|ied)|impos(?:e|es|ed)|enforc(?:e|es|ed)|plac(?:e|es|ed)|"
+    r"set(?:s)?|limit(?:s|ed)?|restrict(?:s|ed)?|ban(?:s|ned)?|sanction(?:s|ed)?|"
+    r"menerapkan|memberlakukan|mengenakan|menjatuhkan|membatasi|melarang)\b"
+)
+
+
+def reversed_roles(sentence: str, evidence: str) -> str | None:
+    """A name the evidence says is acted upon but the sentence makes the actor, if any (a
+    cheap signal for "China applies chip limits" from "China tunduk pada pembatasan")."""
+    patients = {m.lower() for m in _PATIENT.findall(evidence)}
+    agents_in_evidence = {m.lower() for m in _AGENT.findall(evidence)}
+    for match in _AGENT.finditer(sentence):
+        name = match.group(1)
+        key = name.lower()
+        if key not in agents_in_evidence and _matches(key, patients):
+            return name
+    return None
 
 
 def numbers(text: str) -> set[str]:
@@ -97,6 +134,10 @@ class SupportChecker:
         missing = sorted(n for n in names(sentence) if not _matches(n, vocabulary))
         if missing:
             return Verdict(False, f"{missing[0]!r} is not in the cited text", 0.0)
+        if actor := reversed_roles(sentence, evidence):
+            return Verdict(
+                False, f"reverses who acts: the cited text says {actor} is acted on", 0.0
+            )
         vectors = self.cache([sentence, *cited])
         sims = vectors[1:] @ vectors[0]
         best = float(np.max(sims))

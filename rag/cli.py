@@ -141,8 +141,14 @@ def ask(
         result = service.answer(question)
         typer.echo(json.dumps(result.model_dump(exclude={"language"}), ensure_ascii=False))
         return
+    from rag.translate import MACHINE
+
     stream = service.stream(question)
+    restarts = 0
     for token in stream:
+        if len(stream.restarts) > restarts:  # the writer started over: say why
+            restarts = len(stream.restarts)
+            sys.stdout.write(f"\n(writing again: {stream.restarts[-1]})\n")
         sys.stdout.write(token)
         sys.stdout.flush()
     result, streamed = stream.answer, stream.text
@@ -153,11 +159,17 @@ def ask(
         typer.echo(f"\n(removed, not supported by the cited passages: {removed})")
     if not streamed or result.mode != "generative" or result.dropped:
         typer.echo(("\n" if streamed else "") + result.answer)
+    for note in result.notes:
+        typer.echo(f"\n({note})")
+    result = service.translate(result)  # after the answer: it does not wait for these
     for c in result.citations or result.related:
         label = f"[{c.n}]" if result.citations else "related:"
         date = f", {c.published}" if c.published else ""
         typer.echo(f"\n{label} {c.title} — {c.source}{date} (chars {c.char_start}-{c.char_end})")
         typer.echo(f"    “{c.quote}”")
+        if c.translation:
+            machine = MACHINE.get(result.language, MACHINE["en"])
+            typer.echo(f"    ({machine}) “{c.translation}”")
     typer.echo(f"\n({time.perf_counter() - t0:.2f}s, {result.mode})", err=True)
 
 

@@ -90,7 +90,9 @@ class Settings(BaseSettings):
         "'none' (extractive); 'auto' = local where installed, else none.",
     )
     llm_model: Literal["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"] = Field(
-        "qwen2.5-coder-0.5b", description="The local GGUF model (its parts come from PyPI)."
+        "qwen2.5-coder-1.5b",
+        description="The local GGUF model (its parts come from PyPI); the 0.5B is the small, "
+        "faster option that often answers English questions in Indonesian.",
     )
     llm_threads: int = Field(2, ge=1, le=64)
     llm_timeout: float = Field(60.0, gt=0, description="Seconds per LLM request (openai).")

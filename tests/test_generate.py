@@ -8,24 +8,28 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from rag.answer import Answer
 from rag.articles import Article
 from rag.checker import SupportChecker
-from rag.generate import INJECTION, GenerativeGenerator, passages_for, prompt
+from rag.generate import INJECTION, GenerativeGenerator, missing_facts, passages_for, prompt
 from rag.service import RagService
+from rag.translate import Translator
 from tests.helpers import CHIP_SENTENCE
 
 CHIP_Q = "what chip limits apply to China?"
 
 
 def _generator(seed_service: RagService, *responses: str) -> GenerativeGenerator:
+    """A writer whose LLM replies `responses` in turn (then from the first again)."""
     llm = FakeListChatModel(responses=list(responses))
     checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
-    return GenerativeGenerator(llm, seed_service.extractive, checker)
+    return GenerativeGenerator(
+        llm, seed_service.extractive, checker, Translator(llm, checker, "fake")
+    )
 
 
 def _run(gen: GenerativeGenerator, seed_service: RagService, question: str) -> tuple[str, Answer]:
     chunks = seed_service.retriever.invoke(question)
     stream = gen.stream(question, chunks)
     tokens = list(stream)
-    assert stream.text == "".join(tokens)
+    assert "".join(tokens).endswith(stream.text)  # text is the last attempt's (see restarts)
     return stream.text, stream.answer
 
 
@@ -109,3 +113,75 @@ def test_citation_narrows_to_the_supporting_sentence(
     (c,) = answer.citations
     assert c.quote == CHIP_SENTENCE
     assert seed_article.text[c.char_start : c.char_end] == c.quote
+
+
+INDONESIAN = "China hanya dapat membuat chip 14nm, DRAM 18nm, dan flash NAND 3D 128 lapis [1]."
+ENGLISH = "China can only make 14nm chips, 18nm DRAM and 128-layer 3D NAND flash [1]."
+TRANSLATION = (
+    "Meanwhile, China is subject to chip production restrictions, so it can only make "
+    "14nm chips, 18nm DRAM and 128-layer 3D NAND flash."
+)
+
+
+def test_an_answer_in_the_wrong_language_is_written_again(seed_service: RagService) -> None:
+    gen = _generator(seed_service, INDONESIAN, ENGLISH)
+    chunks = seed_service.retriever.invoke(CHIP_Q)
+    stream = gen.stream(CHIP_Q, chunks)
+    tokens = list(stream)
+    assert "".join(tokens) == INDONESIAN + ENGLISH  # both attempts streamed
+    assert stream.restarts == ["the answer was not in English"] and stream.text == ENGLISH
+    answer = stream.answer
+    assert answer.mode == "generative" and answer.answer.startswith("China can only make 14nm")
+    assert "rewritten: the answer was not in English" in answer.notes
+
+
+def test_still_the_wrong_language_falls_back_to_a_translated_quote(
+    seed_service: RagService,
+) -> None:
+    gen = _generator(seed_service, INDONESIAN, INDONESIAN, TRANSLATION)
+    _, answer = _run(gen, seed_service, CHIP_Q)
+    assert answer.mode == "fallback" and answer.language == "en"
+    chip = next(c for c in answer.citations if "14nm" in c.quote)
+    assert chip.translation == TRANSLATION and f"{TRANSLATION} [{chip.n}]" in answer.answer
+    assert chip.quote in CHIP_SENTENCE  # the cited original stays exact
+
+
+def test_an_answer_missing_a_fact_is_written_again(seed_service: RagService) -> None:
+    partial = "China can only make 18nm DRAM and 128-layer 3D NAND flash [1]."
+    gen = _generator(seed_service, partial, ENGLISH)
+    chunks = seed_service.retriever.invoke(CHIP_Q)
+    stream = gen.stream(CHIP_Q, chunks)
+    list(stream)
+    assert stream.restarts == ["the answer left out 14nm"]
+    assert "14nm" in stream.answer.answer
+
+
+def test_a_translation_that_changes_a_number_is_withheld(seed_service: RagService) -> None:
+    checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
+    wrong = TRANSLATION.replace("14nm", "7nm")
+    llm = FakeListChatModel(responses=[wrong, TRANSLATION])
+    translator = Translator(llm, checker, "fake")
+    assert translator.translate(CHIP_SENTENCE, "en", key="chip") is None
+    assert translator.translate(CHIP_SENTENCE, "en", key="chip") is None  # cached: no new call
+    assert translator.calls == 1
+    assert translator.translate(CHIP_SENTENCE, "en", key="chip-again") == TRANSLATION
+    assert translator.calls == 2
+
+
+def test_translations_fill_citations_in_another_language_only(seed_service: RagService) -> None:
+    checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
+    translator = Translator(FakeListChatModel(responses=[TRANSLATION]), checker, "fake")
+    english = seed_service.answer(CHIP_Q)
+    assert english.notes and "no language model" in english.notes[0]  # llm = none says so
+    translated = translator.citations(english)
+    chip = next(c for c in translated.citations if "14nm" in c.quote)
+    assert chip.translation == TRANSLATION
+    indonesian = seed_service.answer("Apa batasan produksi chip yang berlaku untuk China?")
+    assert not indonesian.notes
+    assert all(c.translation is None for c in translator.citations(indonesian).citations)
+    assert translator.calls == 1  # the same span again comes from the cache
+
+
+def test_missing_facts_are_numbers_and_codes() -> None:
+    assert missing_facts("China makes 18nm DRAM [1].", CHIP_SENTENCE) == ["128", "14nm", "3d"]
+    assert missing_facts(ENGLISH, CHIP_SENTENCE) == []

@@ -45,3 +45,27 @@ def test_checker_rates_count_generated_answers_only() -> None:
     s = summarize(rows)
     assert s["checker_dropped_rate"] == pytest.approx(2 / 3)
     assert s["fallback_rate"] == pytest.approx(1 / 3)
+
+
+def test_language_match_and_completeness_by_hand() -> None:
+    rows = [
+        _row(language_match=True, complete=True, translations_shown=2, translation_ms=900.0),
+        _row(language_match=False, complete=False, translations_withheld=1, translation_ms=500.0),
+        _row(language_match=True, complete=None),  # no required facts: not judged
+        _row(abstained=True, language_match=False, complete=False),  # an abstention: neither
+    ]
+    s = summarize(rows)
+    assert s["answer_language_match"] == pytest.approx(2 / 3)
+    assert s["answer_complete"] == pytest.approx(1 / 3)  # abstaining on an answerable one fails
+    assert (s["translations_shown"], s["translations_withheld"]) == (2, 1)
+    assert s["translation_p50_ms"] == 500.0
+
+
+def test_complete_needs_every_fact_in_any_spelling() -> None:
+    from evals.metrics import complete
+
+    required = [["14nm", "14 nm"], ["18nm", "18 nm"], ["128"]]
+    assert complete("China may make 14 nm chips, 18nm DRAM and 128-layer NAND.", required)
+    assert not complete("China may make 14nm chips and 18nm DRAM.", required)
+    assert complete("Dia bertemu Xi di MOSCOW.", [["Moskow", "Moscow"]])
+    assert complete("anything", [])

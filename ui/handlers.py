@@ -58,6 +58,10 @@ class Handlers:
             groups.append(sources_group(self.service, answer, group))
             history[-1] = {"role": "assistant", "content": render(answer, group)}
             yield "", history, panel(groups), groups
+            translated = self.service.translate(answer)  # the answer did not wait for these
+            if translated != answer:
+                groups[-1] = sources_group(self.service, translated, group)
+                yield "", history, panel(groups), groups
         except RagError as exc:
             history[-1] = {"role": "assistant", "content": f"⚠️ {escape(str(exc))}"}
             yield "", history, gr.skip(), groups

@@ -8,7 +8,7 @@ import logging
 import re
 from typing import Any
 
-from rag import Answer, Citation, RagService
+from rag import MACHINE, Answer, Citation, RagService
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def render(answer: Answer, group: str) -> str:
     out += f'<ol class="cited">{items}</ol>'
     if answer.dropped:
         out += f'<p class="dropped">{len(answer.dropped)} unsupported sentence(s) removed.</p>'
+    out += "".join(f'<p class="note">{escape(note)}</p>' for note in answer.notes)
     return out
 
 
@@ -63,11 +64,19 @@ def sources_group(service: RagService, answer: Answer, group: str) -> str:
             f"{label}</span> <b>{escape(c.title)}</b></div>"
             f'<div class="meta">{escape(c.source)}{date}'
             f" · {escape(c.doc_id)} · chars {c.char_start}-{c.char_end}</div>"
-            f'<div class="ctx">{_context(service, c)}</div></div>'
+            f'<div class="ctx">{_context(service, c)}</div>{_translation(c, answer.language)}</div>'
         )
     if not cited:
         blocks.append("<p>No passages.</p>")
     return f'<div class="group" data-group="{group}">{"".join(blocks)}</div>'
+
+
+def _translation(c: Citation, lang: str) -> str:
+    """The quote's checked machine translation, labelled as such (nothing without one)."""
+    if not c.translation:
+        return ""
+    label = MACHINE.get(lang, MACHINE["en"])
+    return f'<div class="tr"><span class="lbl">{escape(label)}</span> {escape(c.translation)}</div>'
 
 
 def _context(service: RagService, c: Citation) -> str:

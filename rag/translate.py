@@ -1,0 +1,117 @@
+"""Machine translation of quoted article sentences into the asker's language, by the LLM.
+
+A translation is checked like a generated sentence (`rag.checker`): it must carry exactly the
+quote's numbers, only names the quote has, be in the target language and mean what the quote
+means (cross-lingual similarity above the support threshold). One that fails is withheld (None),
+never shown. Results are cached by (model, span), so a passage cited again costs nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from rag.answer import UNTRANSLATED, Answer, Citation
+from rag.checker import SupportChecker, numbers
+from rag.text import Language, detect_language
+
+LANGUAGE = {"en": "English", "id": "Indonesian"}
+SYSTEM = (
+    "You translate news sentences into {language}. Keep every number, unit, name and code "
+    "exactly as written. Reply with the translation only, as plain text."
+)
+MACHINE = {  # the label a reader sees beside a translation
+    "en": "machine translation, checked",
+    "id": "terjemahan mesin, diperiksa",
+}
+KEPT = {
+    "en": "A quoted sentence could not be translated reliably and is given as written.",
+    "id": "Satu kutipan tidak dapat diterjemahkan dengan andal dan diberikan sesuai aslinya.",
+}
+_QUOTES = re.compile(r"^[\s\"'“”‘’«»]+|[\s\"'“”‘’«»]+$")
+
+
+class Translator:
+    """Translates quotes with `llm`; `model_id` names the model in the cache key."""
+
+    def __init__(
+        self, llm: BaseChatModel, checker: SupportChecker, model_id: str, size: int = 2000
+    ) -> None:
+        self.llm = llm
+        self.checker = checker
+        self.model_id = model_id
+        self.size = size
+        self._cache: OrderedDict[Hashable, str | None] = OrderedDict()
+        self._lock = threading.Lock()
+        self.calls = 0  # LLM calls made (the cache saves the rest)
+
+    def translate(self, text: str, target: Language, key: Hashable | None = None) -> str | None:
+        """`text` in `target` language, checked; None if the translation fails its check."""
+        cache_key = (self.model_id, target, key if key is not None else text)
+        with self._lock:
+            if cache_key in self._cache:
+                self._cache.move_to_end(cache_key)
+                return self._cache[cache_key]
+        self.calls += 1
+        reply = self.llm.invoke(
+            [SystemMessage(SYSTEM.format(language=LANGUAGE[target])), HumanMessage(text)]
+        )
+        out = self._clean(str(reply.content))
+        result = out if out and self.acceptable(out, text, target) else None
+        with self._lock:
+            self._cache[cache_key] = result
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return result
+
+    def acceptable(self, translation: str, original: str, target: Language) -> bool:
+        """In `target`, the same numbers as the original, and supported by it."""
+        if detect_language(translation) != target:
+            return False
+        if numbers(translation) != numbers(original):
+            return False
+        return self.checker.check(translation, [original]).supported
+
+    @staticmethod
+    def _clean(reply: str) -> str:
+        """The first paragraph of the reply, without surrounding quotes."""
+        first = reply.strip().split("\n\n")[0]
+        return _QUOTES.sub("", " ".join(first.split()))
+
+    def citations(self, answer: Answer) -> Answer:
+        """`answer` with a checked translation on each citation (and related passage) whose
+        quote is not in the answer's language."""
+        return answer.model_copy(
+            update={
+                "citations": [self._cite(c, answer.language) for c in answer.citations],
+                "related": [self._cite(c, answer.language) for c in answer.related],
+            }
+        )
+
+    def _cite(self, c: Citation, lang: str) -> Citation:
+        if c.translation is not None or lang not in LANGUAGE or detect_language(c.quote) == lang:
+            return c
+        target: Language = "en" if lang == "en" else "id"
+        translated = self.translate(c.quote, target, key=(c.doc_id, c.char_start, c.char_end))
+        return c.model_copy(update={"translation": translated})
+
+    def rewrite(self, answer: Answer) -> Answer:
+        """An extractive answer given in the answer's language: each quote replaced by its
+        checked translation, cited as before (a quote that fails to translate stays, and a
+        note says so)."""
+        translated = self.citations(answer)
+        if answer.abstained or all(c.translation is None for c in translated.citations):
+            return translated
+        parts, kept = [], 0
+        for c in translated.citations:
+            kept += c.translation is None
+            parts.append(f"{c.translation or c.quote} [{c.n}]")
+        notes = [n for n in answer.notes if n not in UNTRANSLATED.values()]
+        if kept:
+            notes.append(KEPT.get(answer.language, KEPT["en"]))
+        return translated.model_copy(update={"answer": " ".join(parts), "notes": notes})

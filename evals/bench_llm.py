@@ -1,8 +1,8 @@
 """Generative-answer benchmark on the seed article: time to first token, total time, tokens/s
 and the share of generated sentences the support checker kept, per LLM backend.
 
-    python -m evals.bench_llm                      # local 0.5B, and openai via a local server
-    python -m evals.bench_llm --backend local --rounds 5 --llm-model qwen2.5-coder-1.5b
+    python -m evals.bench_llm                      # local (default model), and openai
+    python -m evals.bench_llm --backend local --rounds 5 --llm-model qwen2.5-coder-0.5b
 
 Prints numbers; it asserts nothing. The openai backend is measured against llama-cpp-python's
 own OpenAI-compatible server serving the same GGUF on loopback.
@@ -28,6 +28,7 @@ from evals.metrics import percentile
 from evals.support import free_port
 from rag.chunks import split_sentences
 from rag.config import Settings
+from rag.generate import plain
 from rag.llm import assemble_gguf
 from rag.service import RagService
 from rag.text import detect_language
@@ -67,7 +68,7 @@ def run(service: RagService, rounds: int) -> dict[str, float]:
             if answer.mode == "generative" and not answer.abstained:
                 generated += 1
                 kept += len(split_sentences(answer.answer))
-                same_language += detect_language(answer.answer) == detect_language(q)
+                same_language += detect_language(plain(answer.answer)) == detect_language(q)
             fallback += answer.mode == "fallback"
             dropped += len(answer.dropped)
     n = rounds * len(QUESTIONS)
@@ -116,12 +117,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", action="append", choices=["local", "openai", "none"])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--llm-model", default="qwen2.5-coder-0.5b")
+    parser.add_argument("--llm-model", default=None, help="default: the settings' default")
     parser.add_argument("--out", type=Path, default=Path("bench-out/bench_llm.json"))
     args = parser.parse_args()
     results: dict[str, object] = {"questions": QUESTIONS, "rounds": args.rounds}
     with tempfile.TemporaryDirectory() as tmp:
-        base = Settings(index_dir=Path(tmp) / "index", llm="none", llm_model=args.llm_model)
+        base = Settings(index_dir=Path(tmp) / "index", llm="none")
+        if args.llm_model:
+            base = base.model_copy(update={"llm_model": args.llm_model})
         RagService(base).build_index([SEEDS])
         for backend in args.backend or ["local", "openai"]:
             settings = base.model_copy(update={"llm": backend})

@@ -121,17 +121,24 @@ class SupportChecker:
         self.min_similarity = min_similarity
         self.cache = cache or EmbeddingCache(embeddings)
 
-    def check(self, sentence: str, cited: list[str]) -> Verdict:
+    def check(
+        self, sentence: str, cited: list[str], *, context: str = "", names_kept: bool = True
+    ) -> Verdict:
+        """Is `sentence` supported by `cited`? Numbers and names of `context` (the question:
+        the asker said them) are allowed too. `names_kept=False` skips the names test (a
+        translation may rightly name "Tiongkok" China and "PBB" the UN)."""
         if not cited:
             return Verdict(False, "cites no passage", 0.0)
         evidence = " ".join(cited)
-        missing_numbers = numbers(sentence) - numbers(evidence)
+        missing_numbers = numbers(sentence) - numbers(evidence) - numbers(context)
         if missing_numbers:
             return Verdict(
                 False, f"number {sorted(missing_numbers)[0]} is not in the cited text", 0.0
             )
-        vocabulary = {w.lower() for w in _WORD.findall(evidence)}
+        vocabulary = {w.lower() for w in _WORD.findall(f"{evidence} {context}")}
         missing = sorted(n for n in names(sentence) if not _matches(n, vocabulary))
+        if not names_kept:
+            missing = []
         if missing:
             return Verdict(False, f"{missing[0]!r} is not in the cited text", 0.0)
         if actor := reversed_roles(sentence, evidence):

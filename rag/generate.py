@@ -46,6 +46,12 @@ INJECTION = re.compile(
     re.IGNORECASE,
 )
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# "According to passage [1], ..." says nothing a citation mark does not: dropped
+_META = re.compile(
+    r"\b(?:according to|as (?:stated|mentioned|shown) in|based on) (?:the )?passages?"
+    r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])?\s*,?\s*",
+    re.IGNORECASE,
+)
 
 SYSTEM = (
     "You are a helpful assistant that answers questions from news passages. Cite the passage "
@@ -88,9 +94,35 @@ def plain(text: str) -> str:
     return " ".join(_MARKER.sub(" ", text).split())
 
 
+COPY_WORDS = 6  # this many words in a row from a passage in another language: copied, not said
+_QUOTED = re.compile(r"[\"“‘']([^\"”’]{8,})(?:[\"”’]|$)")
+
+
+def copies_foreign(text: str, passages: list[Citation], lang: str) -> bool:
+    """`text` repeats a run of words from a passage that is not in `lang` ("The passage says
+    'Penguasaan teknologi adalah kunci...'" is not an English answer)."""
+    for quoted in _QUOTED.findall(text):  # a quotation in the other language
+        if len(words(quoted)) >= 3 and detect_language(quoted) != lang:
+            return True
+    said = words(text)
+    runs = {tuple(said[i : i + COPY_WORDS]) for i in range(len(said) - COPY_WORDS + 1)}
+    for p in passages:
+        if detect_language(p.quote) == lang:
+            continue
+        quoted = words(p.quote)
+        if any(tuple(quoted[i : i + COPY_WORDS]) in runs for i in range(len(quoted))):
+            return True
+    return False
+
+
+_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\(\d[^)]*\)")
+
+
 def missing_facts(text: str, evidence: str) -> list[str]:
-    """Numbers and codes ('14nm', '128') of `evidence` that `text` does not mention."""
+    """Numbers and codes ('14nm', '128') of `evidence` that `text` does not mention (dates
+    are left out: a sentence's dateline is rarely what was asked)."""
     said = set(words(text))
+    evidence = _DATE.sub(" ", evidence)
     facts = identifiers(evidence) | {w for w in words(evidence) if w.isdigit() and len(w) > 1}
     return sorted(f for f in facts if f not in said)
 
@@ -130,15 +162,18 @@ class GenerativeGenerator:
     ) -> Generator[str | Restart, None, Answer]:
         passages = passages_for(ranked, self.max_passages)
         text = yield from self._generate(prompt(question, passages, lang))
-        problem, extra = self._problem(text, lang, question, best)
+        problem, extra = self._problem(text, lang, question, best, passages)
         if problem:  # once more, firmly
             yield Restart(problem)
             text = yield from self._generate(prompt(question, passages, lang, extra))
         answer = self.finalize(question, text, passages, lang, chunks, ranked)
         if problem:
             answer = answer.model_copy(update={"notes": [*answer.notes, f"rewritten: {problem}"]})
-        if answer.mode == "generative" and detect_language(plain(answer.answer)) != lang:
-            return self.fallback(question, chunks, [*answer.dropped, plain(answer.answer)])
+        said = plain(answer.answer)
+        if answer.mode == "generative" and (
+            detect_language(said) != lang or copies_foreign(said, passages, lang)
+        ):
+            return self.fallback(question, chunks, [*answer.dropped, said])
         return answer
 
     def _generate(self, messages: list[BaseMessage]) -> Generator[str, None, str]:
@@ -149,14 +184,18 @@ class GenerativeGenerator:
             yield token
         return text
 
-    def _problem(self, text: str, lang: str, question: str, best: Sentence) -> tuple[str, str]:
+    def _problem(
+        self, text: str, lang: str, question: str, best: Sentence, passages: list[Citation]
+    ) -> tuple[str, str]:
         """(what is wrong with a first answer, the instruction that asks it right), or
         ("", "") when nothing is."""
         language = LANGUAGE.get(lang, "English")
-        if text.strip() and not REFUSAL.fullmatch(text) and detect_language(plain(text)) != lang:
+        if not text.strip() or REFUSAL.fullmatch(text):
+            return "", ""
+        if detect_language(plain(text)) != lang or copies_foreign(plain(text), passages, lang):
             return f"the answer was not in {language}", FIRMER["language"].format(language=language)
         missing = [f for f in missing_facts(text, best.text) if f not in words(question)]
-        if text.strip() and missing:
+        if missing:
             facts = ", ".join(missing)
             return f"the answer left out {facts}", FIRMER["facts"].format(facts=facts)
         return "", ""
@@ -201,16 +240,21 @@ class GenerativeGenerator:
         for start, end in split_sentences(text):
             raw = text[start:end].strip()
             cited_ns = [int(n) for m in _MARKER.findall(raw) for n in m.split(",")]
-            sentence = " ".join(_MARKER.sub(" ", raw).split()).replace(" .", ".")
+            sentence = " ".join(_MARKER.sub(" ", _META.sub("", raw)).split()).replace(" .", ".")
+            sentence = re.sub(r"\s*,\s*([.!?])$", r"\1", sentence.replace(" ,", ","))
+            sentence = sentence[:1].upper() + sentence[1:]
             if len(sentence) < 2 or not any(ch.isalnum() for ch in sentence):
                 continue
             cited = [by_n[n] for n in dict.fromkeys(cited_ns) if n in by_n]
             if not cited:  # uncited: attribute it to the passage that supports it best
                 best = max(
-                    passages, key=lambda p: self.checker.check(sentence, [p.quote]).similarity
+                    passages,
+                    key=lambda p: (
+                        self.checker.check(sentence, [p.quote], context=question).similarity
+                    ),
                 )
                 cited = [best]
-            verdict = self.checker.check(sentence, [c.quote for c in cited])
+            verdict = self.checker.check(sentence, [c.quote for c in cited], context=question)
             if verdict.supported:
                 kept.append((sentence, [self._narrow(sentence, c) for c in cited]))
             else:

@@ -18,7 +18,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag.answer import UNTRANSLATED, Answer, Citation
 from rag.checker import SupportChecker, numbers
-from rag.text import Language, detect_language
+from rag.text import Language, detect_language, identifiers
 
 LANGUAGE = {"en": "English", "id": "Indonesian"}
 SYSTEM = (
@@ -33,6 +33,10 @@ KEPT = {
     "en": "A quoted sentence could not be translated reliably and is given as written.",
     "id": "Satu kutipan tidak dapat diterjemahkan dengan andal dan diberikan sesuai aslinya.",
 }
+# Acronyms the two languages write differently (Indonesian -> English forms, lower case).
+ACRONYMS = {"PBB": ("un", "united"), "AS": ("us", "united", "america", "american")}
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_WORD = re.compile(r"[^\W_]+")
 _QUOTES = re.compile(r"^[\s\"'“”‘’«»]+|[\s\"'“”‘’«»]+$")
 
 
@@ -70,12 +74,21 @@ class Translator:
         return result
 
     def acceptable(self, translation: str, original: str, target: Language) -> bool:
-        """In `target`, the same numbers as the original, and supported by it."""
+        """In `target`; the original's numbers, codes ('14nm', '5G') and acronyms ('IBM'),
+        no others; the same roles (who acts on whom) and meaning (`SupportChecker`). Other
+        names may change ("Tiongkok" is China), so the names test is not applied."""
         if detect_language(translation) != target:
             return False
         if numbers(translation) != numbers(original):
             return False
-        return self.checker.check(translation, [original]).supported
+        if identifiers(translation) != identifiers(original):
+            return False
+        said = {w.lower() for w in _WORD.findall(translation)}
+        for acronym in _ACRONYM.findall(original):
+            forms = {acronym.lower(), *ACRONYMS.get(acronym, ())}
+            if not forms & said:
+                return False
+        return self.checker.check(translation, [original], names_kept=False).supported
 
     @staticmethod
     def _clean(reply: str) -> str:

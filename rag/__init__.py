@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from index.pipeline import IndexProgress, IndexReport
-from rag.answer import Answer, AnswerStream, Citation
 from rag.config import Settings, load_settings
 from rag.errors import RagError
+from rag.schema import Answer, AnswerStream, Citation
 from rag.service import History, RagService, Status
 from rag.translate import MACHINE
 

@@ -22,7 +22,7 @@ a.cite { font-weight: 600; text-decoration: none; cursor: pointer; }
 .abstained { border-left: 3px solid #d97706; padding-left: 8px; }
 ol.cited { font-size: 0.85em; margin-top: 6px; }
 .related-note, .dropped, .note { font-size: 0.85em; opacity: 0.8; }
-#sources .src .tr { font-size: 0.92em; margin-top: 6px; padding-left: 8px;
+#sources .src .tr { font-size: 0.92em; margin: 0 0 8px; padding-left: 8px;
   border-left: 3px solid var(--color-accent-soft); }
 #sources .src .tr .lbl { display: block; font-size: 0.8em; opacity: 0.7; }
 """

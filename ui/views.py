@@ -64,7 +64,8 @@ def sources_group(service: RagService, answer: Answer, group: str) -> str:
             f"{label}</span> <b>{escape(c.title)}</b></div>"
             f'<div class="meta">{escape(c.source)}{date}'
             f" · {escape(c.doc_id)} · chars {c.char_start}-{c.char_end}</div>"
-            f'<div class="ctx">{_context(service, c)}</div>{_translation(c, answer.language)}</div>'
+            f"{_translation(c, answer.language)}"  # first: the reader needs it to read on
+            f'<div class="ctx">{_context(service, c)}</div></div>'
         )
     if not cited:
         blocks.append("<p>No passages.</p>")

@@ -122,10 +122,10 @@ class SupportChecker:
         self.cache = cache or EmbeddingCache(embeddings)
 
     def check(
-        self, sentence: str, cited: list[str], *, context: str = "", names_kept: bool = True
+        self, sentence: str, cited: list[str], *, context: str = "", check_names: bool = True
     ) -> Verdict:
         """Is `sentence` supported by `cited`? Numbers and names of `context` (the question:
-        the asker said them) are allowed too. `names_kept=False` skips the names test (a
+        the asker said them) are allowed too. `check_names=False` skips the names test (a
         translation may rightly name "Tiongkok" China and "PBB" the UN)."""
         if not cited:
             return Verdict(False, "cites no passage", 0.0)
@@ -135,12 +135,11 @@ class SupportChecker:
             return Verdict(
                 False, f"number {sorted(missing_numbers)[0]} is not in the cited text", 0.0
             )
-        vocabulary = {w.lower() for w in _WORD.findall(f"{evidence} {context}")}
-        missing = sorted(n for n in names(sentence) if not _matches(n, vocabulary))
-        if not names_kept:
-            missing = []
-        if missing:
-            return Verdict(False, f"{missing[0]!r} is not in the cited text", 0.0)
+        if check_names:
+            vocabulary = {w.lower() for w in _WORD.findall(f"{evidence} {context}")}
+            missing = sorted(n for n in names(sentence) if not _matches(n, vocabulary))
+            if missing:
+                return Verdict(False, f"{missing[0]!r} is not in the cited text", 0.0)
         if actor := reversed_roles(sentence, evidence):
             return Verdict(
                 False, f"reverses who acts: the cited text says {actor} is acted on", 0.0

@@ -33,10 +33,9 @@ from rag.answer import (
 )
 from rag.checker import SupportChecker
 from rag.chunks import split_sentences
-from rag.text import detect_language, identifiers, words
+from rag.text import LANGUAGE_NAMES, detect_language, identifiers, words
 from rag.translate import Translator
 
-LANGUAGE = {"en": "English", "id": "Indonesian"}
 # A reply that is only a refusal abstains; "not found" inside an answer sentence does not.
 REFUSAL = re.compile(r"\W*not\s+found\W*", re.IGNORECASE)
 # Text in an article that tries to instruct the model is not news: it never reaches the prompt.
@@ -82,7 +81,7 @@ def prompt(
 ) -> list[BaseMessage]:
     """The chat messages; `extra` adds instructions (a firmer retry)."""
     listed = "\n".join(f"[{p.n}] {p.quote}" for p in passages)
-    language = LANGUAGE.get(lang, "English")
+    language = LANGUAGE_NAMES.get(lang, "English")
     if lang == "en" and any(detect_language(p.quote) != "en" for p in passages):
         extra = TRANSLATE_TERMS + extra
     text = USER.format(passages=listed, question=question, language=language, extra=extra)
@@ -189,12 +188,14 @@ class GenerativeGenerator:
     ) -> tuple[str, str]:
         """(what is wrong with a first answer, the instruction that asks it right), or
         ("", "") when nothing is."""
-        language = LANGUAGE.get(lang, "English")
+        language = LANGUAGE_NAMES.get(lang, "English")
         if not text.strip() or REFUSAL.fullmatch(text):
             return "", ""
-        if detect_language(plain(text)) != lang or copies_foreign(plain(text), passages, lang):
+        said = plain(text)
+        if detect_language(said) != lang or copies_foreign(said, passages, lang):
             return f"the answer was not in {language}", FIRMER["language"].format(language=language)
-        missing = [f for f in missing_facts(text, best.text) if f not in words(question)]
+        asked = set(words(question))
+        missing = [f for f in missing_facts(text, best.text) if f not in asked]
         if missing:
             facts = ", ".join(missing)
             return f"the answer left out {facts}", FIRMER["facts"].format(facts=facts)

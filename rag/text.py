@@ -74,6 +74,7 @@ class Stemmer:
 
 
 Language = Literal["id", "en"]
+LANGUAGE_NAMES: dict[str, str] = {"en": "English", "id": "Indonesian"}  # for prompts
 # An Indonesian question word first settles it: "Kapan novel We Need to Talk About Kevin
 # dirilis?" has more English function words than Indonesian ones.
 _QUESTION_ID = frozenset(

@@ -1,8 +1,9 @@
 """Machine translation of quoted article sentences into the asker's language, by the LLM.
 
-A translation is checked like a generated sentence (`rag.checker`): it must carry exactly the
-quote's numbers, only names the quote has, be in the target language and mean what the quote
-means (cross-lingual similarity above the support threshold). One that fails is withheld (None),
+A translation is checked like a generated sentence (`rag.checker`): it must be in the target
+language, carry exactly the quote's numbers, codes and acronyms, keep who acts on whom and mean
+what the quote means (cross-lingual similarity above the support threshold); other names may
+change ("Tiongkok" is China). One that fails is withheld (None),
 never shown. Results are cached by (model, span), so a passage cited again costs nothing.
 """
 
@@ -19,9 +20,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from rag.answer import UNTRANSLATED, Answer, Citation
 from rag.checker import SupportChecker, numbers
 from rag.chunks import split_sentences
-from rag.text import Language, detect_language, identifiers
+from rag.text import LANGUAGE_NAMES, Language, detect_language, identifiers, words
 
-LANGUAGE = {"en": "English", "id": "Indonesian"}
 SYSTEM = (
     "You translate news sentences into {language}. Keep every number, unit, name and code "
     "exactly as written. Reply with the translation only, as plain text."
@@ -37,7 +37,6 @@ KEPT = {
 # Acronyms the two languages write differently (Indonesian -> English forms, lower case).
 ACRONYMS = {"PBB": ("un", "united"), "AS": ("us", "united", "america", "american")}
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
-_WORD = re.compile(r"[^\W_]+")
 _QUOTES = re.compile(r"^[\s\"'“”‘’«»]+|[\s\"'“”‘’«»]+$")
 
 
@@ -62,9 +61,9 @@ class Translator:
             if cache_key in self._cache:
                 self._cache.move_to_end(cache_key)
                 return self._cache[cache_key]
-        self.calls += 1
+            self.calls += 1
         reply = self.llm.invoke(
-            [SystemMessage(SYSTEM.format(language=LANGUAGE[target])), HumanMessage(text)]
+            [SystemMessage(SYSTEM.format(language=LANGUAGE_NAMES[target])), HumanMessage(text)]
         )
         out = self._clean(str(reply.content))
         result = out if out and self.acceptable(out, text, target) else None
@@ -84,12 +83,12 @@ class Translator:
             return False
         if identifiers(translation) != identifiers(original):
             return False
-        said = {w.lower() for w in _WORD.findall(translation)}
+        said = set(words(translation))
         for acronym in _ACRONYM.findall(original):
             forms = {acronym.lower(), *ACRONYMS.get(acronym, ())}
             if not forms & said:
                 return False
-        return self.checker.check(translation, [original], names_kept=False).supported
+        return self.checker.check(translation, [original], check_names=False).supported
 
     @staticmethod
     def _clean(reply: str) -> str:
@@ -108,7 +107,11 @@ class Translator:
         """The citation with its quote translated sentence by sentence (short inputs keep a
         small model faithful, and each sentence is checked on its own); withheld (None)
         unless every sentence passes."""
-        if c.translation is not None or lang not in LANGUAGE or detect_language(c.quote) == lang:
+        if (
+            c.translation is not None
+            or lang not in LANGUAGE_NAMES
+            or detect_language(c.quote) == lang
+        ):
             return c
         target: Language = "en" if lang == "en" else "id"
         parts = []
@@ -125,7 +128,8 @@ class Translator:
         checked translation, cited as before (a quote that fails to translate stays, and a
         note says so)."""
         translated = self.citations(answer)
-        if answer.abstained or not answer.notes:  # nothing quoted in another language
+        foreign = any(detect_language(c.quote) != answer.language for c in answer.citations)
+        if answer.abstained or not foreign:
             return translated
         parts, kept = [], 0
         for c in translated.citations:

@@ -37,7 +37,7 @@ _GROUPS: list[tuple[str, list[str]]] = [
             "translation_p50_ms",
         ],
     ),
-    ("Abstention", ["abstain_precision", "abstain_recall"]),
+    ("Abstention", ["abstain_precision", "abstain_recall", "answerable_refused"]),
     ("Latency", ["latency_p50_ms", "latency_p95_ms"]),
 ]
 _CSS = """

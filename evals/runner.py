@@ -77,6 +77,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
         ),
         "abstain_precision": len(right_abstain) / len(abstained) if abstained else math.nan,
         "abstain_recall": len(right_abstain) / len(unanswerable) if unanswerable else math.nan,
+        # answerable questions the system refused (a wrong "the articles don't say")
+        "answerable_refused": _mean([float(r["abstained"]) for r in answerable]),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
         "n_questions": len(rows),
@@ -184,6 +186,11 @@ def run_eval(
             "abstain_threshold_en": settings.abstain_threshold_en,
             "llm_model": settings.llm_model, "support_threshold": settings.support_threshold,
             "answer_types": settings.answer_types, "chunk_size": settings.chunk_size,
+            "answerability": settings.answerability,
+            "answerability_threshold": (
+                svc.answerability.thresholds.get(svc.answerability.mode)
+                if svc.answerability is not None else None
+            ),
             "limit": limit, "sample": sample, "seed": seed,
         },
     }  # fmt: skip

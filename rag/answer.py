@@ -7,13 +7,16 @@ is the one LangChain chain both answer modes run through.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.answer_types import expected_type, has_type
+from rag.answerable import TOP, AnswerabilityCheck
 from rag.chunks import split_sentences
 from rag.embeddings import EmbeddingCache, ModelEmbeddings
 from rag.retrieve import HybridRetriever
@@ -24,6 +27,23 @@ NOT_FOUND = {
     "en": "The articles don't say. None of the indexed passages answers this question.",
     "id": "Artikel yang ada tidak menyebutkannya. "
     "Tidak ada bagian artikel yang menjawab pertanyaan ini.",
+}
+# The abstention names what the closest passages lack, when the question's words show it.
+NOT_STATED = {
+    "en": "The articles don't say. The closest passages mention {found}, but nothing about "
+    "{missing}.",
+    "id": "Artikel yang ada tidak menyebutkannya. Bagian artikel terdekat menyebut {found}, "
+    "tetapi tidak tentang {missing}.",
+}
+NOT_MENTIONED = {
+    "en": "The articles don't say: none of the indexed passages mentions {codes}.",
+    "id": "Artikel yang ada tidak menyebutkannya: tidak ada bagian artikel yang menyebut {codes}.",
+}
+NOT_STATED_NO_WORDS = {
+    "en": "The articles don't say. The closest passages mention {found}, but none of them "
+    "states the answer.",
+    "id": "Artikel yang ada tidak menyebutkannya. Bagian artikel terdekat menyebut {found}, "
+    "tetapi tidak ada yang menyatakan jawabannya.",
 }
 
 
@@ -47,6 +67,20 @@ __all__ = [  # the types live in rag.schema; re-exported here, where they are us
 
 AnswerTypeMode = Literal["off", "prefer", "abstain"]
 TYPE_MARGIN = 0.04  # how far below the best sentence a sentence of the asked-for type may be
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the answer gate decided: the question's language, every retrieved sentence best
+    first, the sentences fit to answer from (empty: abstain) and why not."""
+
+    lang: str
+    ranked: list[Sentence]
+    pool: list[Sentence]
+    p_model: float | None = None  # the answerability model's probability, where it ran
+    missing: str | None = None  # the question's words the closest sentences lack
+    found: str | None = None  # the question's words they have
+    unknown_codes: str | None = None  # codes ('H100') of the question no passage has
 
 
 @dataclass(frozen=True)
@@ -118,6 +152,7 @@ class ExtractiveGenerator:
         margin: float,
         answer_types: AnswerTypeMode,
         cache: EmbeddingCache | None = None,
+        answerability: AnswerabilityCheck | None = None,
     ) -> None:
         """Parameters come from `Settings` (see `rag.service.make_extractive`)."""
         self.embeddings = embeddings
@@ -128,13 +163,17 @@ class ExtractiveGenerator:
         self.max_sentences = max_sentences
         self.margin = margin
         self.answer_types = answer_types
+        self.answerability = answerability
 
-    def score(self, question: str, chunks: list[Document]) -> list[Sentence]:
+    def score(
+        self, question: str, chunks: list[Document], q: np.ndarray | None = None
+    ) -> list[Sentence]:
         """Candidate sentences, best first: cosine to the question plus a small keyword bonus."""
         sentences = chunk_sentences(chunks)
         if not sentences:
             return []
-        q = self.embeddings.embed_query_np(question)
+        if q is None:
+            q = self.embeddings.embed_query_np(question)
         sims = self.cache([s.text for s in sentences]) @ q
         q_kw = set(keyword_tokens(question))
         scored = []
@@ -145,13 +184,11 @@ class ExtractiveGenerator:
             )
         return sorted(scored, key=lambda s: -s.score)
 
-    def evidence(
-        self, question: str, chunks: list[Document]
-    ) -> tuple[str, list[Sentence], list[Sentence]]:
-        """(language, every sentence best first, the sentences fit to answer from); the last
-        is empty when the answer must abstain."""
+    def evidence(self, question: str, chunks: list[Document]) -> Evidence:
+        """The answer gate: are there sentences fit to answer from, and which?"""
         lang = detect_language(question)
-        ranked = self.score(question, chunks)
+        q = self.embeddings.embed_query_np(question)
+        ranked = self.score(question, chunks, q)
         evidence_words = {w for c in chunks for w in words(c.page_content)}
         missing_ids = identifiers(question) - evidence_words
         # Prefer a sentence of the asked-for type (a time, a price, ...) when one is about as
@@ -160,9 +197,33 @@ class ExtractiveGenerator:
         typed = [s for s in ranked if has_type(kind, s.text)]
         near = bool(typed) and typed[0].score >= ranked[0].score - TYPE_MARGIN
         pool = typed if near else ([] if self.answer_types == "abstain" else ranked)
-        if not pool or pool[0].score < self.thresholds[lang] or missing_ids:
-            return lang, ranked, []
-        return lang, ranked, pool
+        check = self.answerability
+        # the similarity threshold keeps off-topic questions out; the answerability check,
+        # near misses (a question about the same paragraph that it does not answer)
+        if missing_ids:
+            codes = [w for w in re.findall(r"[^\W_]+", question) if w.lower() in missing_ids]
+            return Evidence(lang, ranked, [], unknown_codes=", ".join(dict.fromkeys(codes)))
+        if not pool or pool[0].score < self.thresholds[lang]:
+            return Evidence(lang, ranked, [])
+        if check is None or not check.uses_model:
+            return Evidence(lang, ranked, pool)
+        top = ranked[:TOP]
+        seen = {id(s.doc): s.doc.page_content for s in top}
+        p = check.model_probability(
+            question, lang, ranked, q, self.cache([ranked[0].text])[0], " ".join(seen.values())
+        )
+        if check.mode == "model" and not check.decide(p, None)[1]:
+            return self.refused(question, lang, ranked, p)
+        return Evidence(lang, ranked, pool, p_model=p)
+
+    def refused(
+        self, question: str, lang: str, ranked: list[Sentence], p: float | None
+    ) -> Evidence:
+        """An abstention by the answerability check, with what the evidence lacks."""
+        assert self.answerability is not None
+        missing = self.answerability.missing(question, lang, ranked)
+        found = self.answerability.found(question, lang, ranked)
+        return Evidence(lang, ranked, [], p_model=p, missing=missing, found=found)
 
     def stream(self, question: str, chunks: list[Document]) -> AnswerStream:
         """The extractive answer: no text to stream, the answer is final at once."""
@@ -170,9 +231,10 @@ class ExtractiveGenerator:
 
     def generate(self, question: str, chunks: list[Document]) -> Answer:
         """Quote the best sentences with citations, or abstain."""
-        lang, ranked, pool = self.evidence(question, chunks)
+        ev = self.evidence(question, chunks)
+        lang, pool = ev.lang, ev.pool
         if not pool:
-            return abstention(question, lang, ranked)
+            return abstention(question, ev)
         best = pool[0].score
         chosen = [s for s in pool[: self.max_sentences] if s.score >= best - self.margin]
         citations = make_citations(chosen)
@@ -184,11 +246,19 @@ class ExtractiveGenerator:
         )  # fmt: skip
 
 
-def abstention(question: str, lang: str, ranked: list[Sentence]) -> Answer:
-    """The explicit "the articles don't say" answer, with the closest passages as related."""
+def abstention(question: str, ev: Evidence) -> Answer:
+    """The explicit "the articles don't say" answer, with the closest passages as related;
+    it names what they lack when the answerability check found it."""
+    text = NOT_FOUND[ev.lang]
+    if ev.unknown_codes:
+        text = NOT_MENTIONED[ev.lang].format(codes=ev.unknown_codes)
+    elif ev.found and ev.missing:
+        text = NOT_STATED[ev.lang].format(found=ev.found, missing=ev.missing)
+    elif ev.found:
+        text = NOT_STATED_NO_WORDS[ev.lang].format(found=ev.found)
     return Answer(
-        question=question, answer=NOT_FOUND[lang], abstained=True,
-        citations=[], related=make_citations(ranked[:3]), language=lang,
+        question=question, answer=text, abstained=True,
+        citations=[], related=make_citations(ev.ranked[:3]), language=ev.lang,
     )  # fmt: skip
 
 

@@ -114,6 +114,18 @@ class Settings(BaseSettings):
         0.03, ge=0.0, le=1.0, description="Sentences this close to the best one join the answer."
     )
 
+    answerability: Literal["auto", "off", "model", "judge", "both"] = Field(
+        "auto",
+        description="The answerability check between retrieval and answer: 'model' (trained "
+        "on IDK-MRC, rag/answerability.json), 'judge' (the local LLM's yes/no), 'both', 'off' "
+        "(the similarity threshold alone); 'auto' = judge with the local LLM, else off (the "
+        "model, trained on Wikipedia questions, refuses too many news questions: see README).",
+    )
+    answerability_threshold: float | None = Field(
+        None, ge=0.0, le=1.0,
+        description="Answer only when p(the evidence states the answer) reaches this; unset = "
+        "the threshold calibrated for the mode (see README).",
+    )  # fmt: skip
     answer_types: Literal["off", "prefer", "abstain"] = Field(
         "prefer",
         description="Expected answer types (time, price, ...): prefer a sentence of that type, "

@@ -25,12 +25,14 @@ from rag.answer import (
     Answer,
     AnswerStream,
     Citation,
+    Evidence,
     ExtractiveGenerator,
     Restart,
     Sentence,
     abstention,
     make_citations,
 )
+from rag.answerable import YesNoModel
 from rag.checker import SupportChecker
 from rag.chunks import split_sentences
 from rag.text import LANGUAGE_NAMES, detect_language, identifiers, words
@@ -88,6 +90,23 @@ def prompt(
     return [SystemMessage(SYSTEM), HumanMessage(text)]
 
 
+# The judge's prompt starts like the answer's (the same system message and passages), so the
+# answer reuses the judge's evaluated prefix and the judge costs only its last line.
+JUDGE = (
+    "Do these passages state the answer to the question? A passage about something similar "
+    "does not count. Reply yes or no."
+)
+
+
+def judge_prompt(question: str, quotes: list[str]) -> list[BaseMessage]:
+    """The answerability judge's messages (`rag.answerable`): yes or no, no answer."""
+    listed = "\n".join(f"[{n}] {quote}" for n, quote in enumerate(quotes, 1))
+    return [
+        SystemMessage(SYSTEM),
+        HumanMessage(f"Passages:\n{listed}\n\nQuestion: {question}\n{JUDGE}"),
+    ]
+
+
 def plain(text: str) -> str:
     """Generated text without its [n] citation marks."""
     return " ".join(_MARKER.sub(" ", text).split())
@@ -136,30 +155,41 @@ class GenerativeGenerator:
         checker: SupportChecker,
         translator: Translator,
         max_passages: int = 4,  # sentences; a short prompt keeps the first token fast
+        judge: YesNoModel | None = None,
     ) -> None:
         self.llm = llm
         self.extractive = extractive
         self.checker = checker
         self.translator = translator
         self.max_passages = max_passages
+        self.judge = judge  # the answerability judge: the same LLM, when it can read logits
 
     def stream(self, question: str, chunks: list[Document]) -> AnswerStream:
         """The LLM's text as it is written, then the checked answer. With weak evidence the
         answer abstains at once, without calling the LLM."""
-        lang, ranked, pool = self.extractive.evidence(question, chunks)
-        if not pool:
-            return AnswerStream.of(abstention(question, lang, ranked))
-        return AnswerStream(self._write(question, chunks, lang, ranked, pool[0]))
+        ev = self.extractive.evidence(question, chunks)
+        if not ev.pool:
+            return AnswerStream.of(abstention(question, ev))
+        passages = passages_for(ev.ranked, self.max_passages)
+        check = self.extractive.answerability
+        if check is not None and check.uses_judge and self.judge is not None:
+            quotes = [p.quote for p in passages]
+            p_judge = self.judge.yes_probability(judge_prompt(question, quotes))
+            p, ok = check.decide(ev.p_model, p_judge)
+            if not ok:
+                refused = self.extractive.refused(question, ev.lang, ev.ranked, p)
+                answer = abstention(question, refused).model_copy(update={"mode": "generative"})
+                return AnswerStream.of(answer)
+        return AnswerStream(self._write(question, chunks, ev, passages))
 
     def _write(
         self,
         question: str,
         chunks: list[Document],
-        lang: str,
-        ranked: list[Sentence],
-        best: Sentence,
+        ev: Evidence,
+        passages: list[Citation],
     ) -> Generator[str | Restart, None, Answer]:
-        passages = passages_for(ranked, self.max_passages)
+        lang, ranked, best = ev.lang, ev.ranked, ev.pool[0]
         text = yield from self._generate(prompt(question, passages, lang))
         problem, extra = self._problem(text, lang, question, best, passages)
         if problem:  # once more, firmly
@@ -234,7 +264,8 @@ class GenerativeGenerator:
     ) -> Answer:
         """Check each generated sentence; renumber the citations of the kept ones."""
         if not text.strip() or REFUSAL.fullmatch(text):
-            return abstention(question, lang, ranked).model_copy(update={"mode": "generative"})
+            ev = Evidence(lang, ranked, [])
+            return abstention(question, ev).model_copy(update={"mode": "generative"})
         by_n = {p.n: p for p in passages}
         kept: list[tuple[str, list[Citation]]] = []
         dropped: list[str] = []

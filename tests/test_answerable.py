@@ -15,6 +15,7 @@ from rag.answerable import (
     WEIGHTS,
     AnswerabilityCheck,
     AnswerabilityModel,
+    Mode,
     cues,
     missing_part,
 )
@@ -32,9 +33,9 @@ class Said:
         self.text, self.score = text, score
 
 
-def check(mode: str, thresholds: dict[str, float]) -> AnswerabilityCheck:
+def check(mode: Mode, thresholds: dict[str, float]) -> AnswerabilityCheck:
     return AnswerabilityCheck(
-        mode,  # type: ignore[arg-type]
+        mode,
         model=None, thresholds=thresholds, stem=None,
     )  # fmt: skip
 
@@ -102,13 +103,13 @@ def test_cues_see_a_near_miss() -> None:
     question = "Di manakah Douwes Dekker meninggal?"
     near = [Said("Douwes Dekker dilahirkan di Pasuruan, Jawa Timur.", 0.9)]
     hit = [Said("Douwes Dekker meninggal di Bandung pada tahun 1950.", 0.9)]
-    miss_cues = cues(question, "id", near, near[0].text, 0.84, stem)  # type: ignore[arg-type]
-    hit_cues = cues(question, "id", hit, hit[0].text, 0.84, stem)  # type: ignore[arg-type]
+    miss_cues = cues(question, "id", near, near[0].text, 0.84, stem)
+    hit_cues = cues(question, "id", hit, hit[0].text, 0.84, stem)
     assert miss_cues["names_top"] == hit_cues["names_top"] == 1.0
     assert miss_cues["kw_best"] < hit_cues["kw_best"] == 1.0
     assert miss_cues["asks_where"] == 1.0 and miss_cues["score_1"] == pytest.approx(0.06)
-    assert missing_part(question, near, stem) == "meninggal"  # type: ignore[arg-type]
-    assert missing_part(question, hit, stem) is None  # type: ignore[arg-type]
+    assert missing_part(question, near, stem) == "meninggal"
+    assert missing_part(question, hit, stem) is None
 
 
 @pytest.fixture(scope="module")

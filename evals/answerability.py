@@ -27,13 +27,13 @@ from typing import Any
 import numpy as np
 
 from evals.datasets import corpus_service, load_questions
+from rag.answer import chunk_text
 from rag.answerable import CUES, TOP, WEIGHTS, cues, feature_vector
 from rag.config import Settings
-from rag.generate import judge_prompt, passages_for
+from rag.generate import MAX_PASSAGES, judge_prompt, passages_for
 from rag.text import Stemmer, detect_language
 
 OUT = Path(".rag/answerability")
-PASSAGES = 4  # GenerativeGenerator's max_passages
 
 
 def collect(folder: Path, corpus: Path, cache: Path, limit: int | None) -> Path:
@@ -45,18 +45,18 @@ def collect(folder: Path, corpus: Path, cache: Path, limit: int | None) -> Path:
     started = time.time()
     for i, q in enumerate(load_questions(folder, limit)):
         chunks = svc.retriever.invoke(q.question)
-        scored = gen.score(q.question, chunks)
-        ranked = scored[:5]
         query = svc.embeddings.embed_query_np(q.question)
+        scored = gen.score(q.question, chunks, query)
+        ranked = scored[:5]
         rows.append(
             {
                 "qid": q.qid, "question": q.question, "answerable": q.answerable,
                 "lang": detect_language(q.question),
                 "top": [(s.text, s.score, s.doc.metadata["doc_id"]) for s in ranked],
-                "chunks": " ".join({id(s.doc): s.doc.page_content for s in ranked[:TOP]}.values()),
+                "chunks": chunk_text(ranked),
                 "relevant": sorted(q.relevant),
                 # what the judge reads: the generative prompt's passages
-                "passages": [c.quote for c in passages_for(scored, PASSAGES)],
+                "passages": [c.quote for c in passages_for(scored, MAX_PASSAGES)],
                 "query": query.astype(np.float32),
                 "best": gen.cache([ranked[0].text])[0].astype(np.float32) if ranked else query * 0,
             }

@@ -7,7 +7,6 @@ is the one LangChain chain both answer modes run through.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,7 +15,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.answer_types import expected_type, has_type
-from rag.answerable import TOP, AnswerabilityCheck
+from rag.answerable import TOP, WORD, AnswerabilityCheck
 from rag.chunks import split_sentences
 from rag.embeddings import EmbeddingCache, ModelEmbeddings
 from rag.retrieve import HybridRetriever
@@ -105,6 +104,12 @@ def chunk_sentences(chunks: list[Document]) -> list[Sentence]:
                 seen.add(key)
                 out.append(Sentence(doc, rank, base + s, base + e, doc.page_content[s:e]))
     return out
+
+
+def chunk_text(ranked: list[Sentence]) -> str:
+    """The text of the chunks the best sentences come from, each once (the answerability
+    cues' context)."""
+    return " ".join({id(s.doc): s.doc.page_content for s in ranked[:TOP]}.values())
 
 
 def make_citations(sentences: list[Sentence]) -> list[Citation]:
@@ -201,17 +206,14 @@ class ExtractiveGenerator:
         # the similarity threshold keeps off-topic questions out; the answerability check,
         # near misses (a question about the same paragraph that it does not answer)
         if missing_ids:
-            codes = [w for w in re.findall(r"[^\W_]+", question) if w.lower() in missing_ids]
+            codes = [w for w in WORD.findall(question) if w.lower() in missing_ids]
             return Evidence(lang, ranked, [], unknown_codes=", ".join(dict.fromkeys(codes)))
         if not pool or pool[0].score < self.thresholds[lang]:
             return Evidence(lang, ranked, [])
         if check is None or not check.uses_model:
             return Evidence(lang, ranked, pool)
-        top = ranked[:TOP]
-        seen = {id(s.doc): s.doc.page_content for s in top}
-        p = check.model_probability(
-            question, lang, ranked, q, self.cache([ranked[0].text])[0], " ".join(seen.values())
-        )
+        best = self.cache([ranked[0].text])[0]
+        p = check.model_probability(question, lang, ranked, q, best, chunk_text(ranked))
         if check.mode == "model" and not check.decide(p, None)[1]:
             return self.refused(question, lang, ranked, p)
         return Evidence(lang, ranked, pool, p_model=p)

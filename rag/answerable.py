@@ -52,6 +52,7 @@ class Scored(Protocol):
 Mode = Literal["off", "model", "judge", "both"]
 WEIGHTS = Path(__file__).with_name("answerability.json")
 TOP = 3  # evidence sentences the features and the judge look at
+WORD = re.compile(r"[^\W_]+")  # words as written (names keep their capitals)
 
 NEGATION = re.compile(r"\b(tidak|tak|bukan|belum|tanpa|not|never|no|without)\b|n't\b", re.I)
 COMPARATIVE = re.compile(
@@ -80,11 +81,8 @@ CUES = [
 ]  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Decision:
-    probability: float  # that the evidence states the answer
-    answerable: bool
-    missing: str | None = None  # what the evidence lacks, in the question's words
+def _vocabulary(texts: Sequence[str]) -> set[str]:
+    return {w.lower() for text in texts for w in WORD.findall(text)}
 
 
 def _share(needed: set[str], have: set[str]) -> float:
@@ -108,7 +106,7 @@ def cues(
     best_kw, top_kw = set(keyword_tokens(best, stem)), set(keyword_tokens(top_text, stem))
     chunk_kw = set(keyword_tokens(chunk_text, stem))
     q_names, q_numbers = names(question), numbers(question)
-    top_vocab = {w.lower() for w in re.findall(r"[^\W_]+", top_text)}
+    top_vocab = _vocabulary([top_text])
     kind = expected_type(question)
     comparative = {m.lower() for m in COMPARATIVE.findall(question)}
     out = {
@@ -186,9 +184,9 @@ def missing_part(
 ) -> str | None:
     """The question's content words that no evidence sentence has (as the asker wrote them)."""
     have = set(keyword_tokens(" ".join(s.text for s in top), stem))
-    vocab = {w.lower() for s in top for w in re.findall(r"[^\W_]+", s.text)}
+    vocab = _vocabulary([s.text for s in top])
     out = []
-    for word in re.findall(r"[^\W_]+", question):
+    for word in WORD.findall(question):
         kw = keyword_tokens(word, stem)
         if kw and kw[0] not in have and not (word[0].isupper() and _matches(word.lower(), vocab)):
             out.append(word)
@@ -204,8 +202,9 @@ class YesNoModel(Protocol):
 class AnswerabilityCheck:
     """Decides whether the evidence states the answer, by the configured mode and threshold.
 
-    `model_probability` runs in the answer gate both paths share; `judge_probability` only
-    where an LLM writes the answer (it needs the model)."""
+    `model_probability` runs in the answer gate both paths share; the judge's probability
+    comes from the generative writer, which has the LLM (`rag.generate`), and both meet in
+    `decide`."""
 
     def __init__(
         self,
@@ -263,10 +262,11 @@ class AnswerabilityCheck:
     def found(self, question: str, lang: str, top: Sequence[Scored]) -> str | None:
         """The names of the question the best sentences mention, as the asker wrote them
         ("Putin and Xi Jinping"), else its content words they have."""
-        vocab = {w.lower() for s in top[:TOP] for w in re.findall(r"[^\W_]+", s.text)}
+        vocab = _vocabulary([s.text for s in top[:TOP]])
         asked = names(question)
+        tokens = WORD.findall(question)
         runs: list[list[str]] = [[]]
-        for i, token in enumerate(re.findall(r"[^\W_]+", question)):
+        for i, token in enumerate(tokens):
             if i and token.lower() in asked and _matches(token.lower(), vocab):
                 runs[-1].append(token)
             elif runs[-1]:
@@ -276,6 +276,5 @@ class AnswerabilityCheck:
             joiner = " and " if lang == "en" else " dan "
             return ", ".join(named[:-1]) + joiner + named[-1] if len(named) > 1 else named[0]
         have = set(keyword_tokens(" ".join(s.text for s in top[:TOP]), self.stem))
-        tokens = re.findall(r"[^\W_]+", question)
         plain = [t for t in tokens if (kw := keyword_tokens(t, self.stem)) and kw[0] in have]
         return " ".join(dict.fromkeys(plain[:5])) or None

@@ -90,6 +90,8 @@ def prompt(
     return [SystemMessage(SYSTEM), HumanMessage(text)]
 
 
+MAX_PASSAGES = 4  # evidence sentences in the prompt; a short prompt keeps the first token fast
+
 # The judge's prompt starts like the answer's (the same system message and passages), so the
 # answer reuses the judge's evaluated prefix and the judge costs only its last line.
 JUDGE = (
@@ -154,7 +156,7 @@ class GenerativeGenerator:
         extractive: ExtractiveGenerator,
         checker: SupportChecker,
         translator: Translator,
-        max_passages: int = 4,  # sentences; a short prompt keeps the first token fast
+        max_passages: int = MAX_PASSAGES,
         judge: YesNoModel | None = None,
     ) -> None:
         self.llm = llm
@@ -166,7 +168,8 @@ class GenerativeGenerator:
 
     def stream(self, question: str, chunks: list[Document]) -> AnswerStream:
         """The LLM's text as it is written, then the checked answer. With weak evidence the
-        answer abstains at once, without calling the LLM."""
+        answer abstains at once, without calling the LLM; with the answerability judge, the
+        LLM first reads the passages and the answer abstains before any text if it says no."""
         ev = self.extractive.evidence(question, chunks)
         if not ev.pool:
             return AnswerStream.of(abstention(question, ev))

@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -191,14 +192,9 @@ class LlamaCppChat(BaseChatModel):
                 }
             prompt = self._chat_format(messages=_to_openai(messages)).prompt
             tokens = llama.tokenize(prompt.encode(), add_bos=False, special=True)
-            seen = llama.input_ids[: llama.n_tokens].tolist()
-            shared = 0
-            while shared < min(len(seen), len(tokens)) and seen[shared] == tokens[shared]:
-                shared += 1
-            llama.n_tokens = min(shared, len(tokens) - 1)
+            shared = llama.longest_token_prefix(llama.input_ids[: llama.n_tokens], tokens)
+            llama.n_tokens = min(shared, len(tokens) - 1)  # at least one token to evaluate
             llama.eval(tokens[llama.n_tokens :])
-            import numpy as np
-
             logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),))
             top = float(logits.max())
             mass = {

@@ -7,7 +7,7 @@ the ingest side (`rag.ingest`, `rag.library`); answering runs one LangChain chai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,8 +76,11 @@ def make_retriever(
     )
 
 
-def make_answerability(settings: Settings, judge: bool) -> AnswerabilityCheck | None:
-    """The configured answerability check (`judge`: an LLM that can judge is there)."""
+def make_answerability(
+    settings: Settings, judge: bool, stem: Callable[[str], str] | None = None
+) -> AnswerabilityCheck | None:
+    """The configured answerability check (`judge`: an LLM that can judge is there; `stem`:
+    the Indonesian stemmer to share, else one is made)."""
     mode = settings.answerability
     if mode == "auto":  # measured: the trained model refuses too many news questions
         mode = "judge" if judge else "off"
@@ -93,7 +96,7 @@ def make_answerability(settings: Settings, judge: bool) -> AnswerabilityCheck | 
         thresholds[mode] = settings.answerability_threshold
     return AnswerabilityCheck(
         mode, model=model if mode != "judge" else None, thresholds=thresholds,
-        stem=Stemmer(),  # the model's cues and the abstention's missing words
+        stem=stem or Stemmer(),  # the model's cues and the abstention's missing words
     )  # fmt: skip
 
 
@@ -145,7 +148,11 @@ class RagService:
             llm = make_llm(settings)
         self.llm = llm
         judge = llm if isinstance(llm, LlamaCppChat) else None  # needs next-token logits
-        self.answerability = make_answerability(settings, judge is not None)
+        self.answerability = make_answerability(
+            settings,
+            judge is not None,
+            stem=self.retriever.bm25.stem,  # one Sastrawi
+        )
         self.extractive = make_extractive(
             settings, self.embeddings, answerability=self.answerability
         )

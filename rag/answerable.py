@@ -266,11 +266,16 @@ class AnswerabilityCheck:
         asked = names(question)
         tokens = WORD.findall(question)
         runs: list[list[str]] = [[]]
-        for i, token in enumerate(tokens):
+        end = 0  # where the previous word ended: a name runs on across spaces only
+        for i, match in enumerate(WORD.finditer(question)):
+            token = match.group()
+            if runs[-1] and question[end : match.start()].strip():
+                runs.append([])  # "Putin–Xi" is two names, "Xi Jinping" one
             if i and token.lower() in asked and _matches(token.lower(), vocab):
                 runs[-1].append(token)
             elif runs[-1]:
                 runs.append([])
+            end = match.end()
         named = list(dict.fromkeys(" ".join(run) for run in runs if run))
         if named:
             joiner = " and " if lang == "en" else " dan "

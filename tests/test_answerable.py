@@ -161,3 +161,13 @@ def test_model_has_no_opinion_across_languages(model_service: RagService) -> Non
     indonesian = "Apa saja batasan chip yang berlaku untuk China?"
     evidence = extractive.evidence(indonesian, model_service.retriever.invoke(indonesian))
     assert evidence.p_model is not None
+
+
+def test_found_names_are_joined_as_the_asker_wrote_them() -> None:
+    """Consecutive words form one name only across spaces: "Putin–Xi" is two names."""
+    check = AnswerabilityCheck("model", model=None, thresholds={"model": 0.5}, stem=Stemmer())
+    top = [Said("Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinping.", 0.9)]
+    asked = "What time did the Putin–Xi meeting finally wrap up?"
+    assert check.found(asked, "en", top) == "Putin and Xi"
+    asked = "Kapan tepatnya pertemuan Putin dan Xi Jinping berakhir?"
+    assert check.found(asked, "id", top) == "Putin dan Xi Jinping"

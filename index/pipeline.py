@@ -183,6 +183,9 @@ def _chunks(plan: Plan[A], gen: int, chunk: Callable[[A], list[Document]]) -> li
     return chunks
 
 
+PROGRESS_STEPS = 20
+
+
 def _write(
     chunks: list[Document],
     articles: int,
@@ -202,8 +205,10 @@ def _write(
     if progress:
         progress(IndexProgress(0, articles, 0, len(chunks)))
     done = 0
-    for i in range(0, len(chunks), batch_size):
-        batch = chunks[i : i + batch_size]
+    # a small run moves its progress in about 20 steps instead of one batch
+    step = max(1, min(batch_size, -(-len(chunks) // PROGRESS_STEPS)))
+    for i in range(0, len(chunks), step):
+        batch = chunks[i : i + step]
         for st, left in zip(stores, leftovers, strict=True):
             todo = [c for c in batch if not _same(left.pending.get(str(c.id)), c)]
             if st is stores[0]:

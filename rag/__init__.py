@@ -14,12 +14,13 @@ from pathlib import Path
 from index.pipeline import IndexProgress, IndexReport
 from rag.config import Settings, load_settings
 from rag.errors import RagError
-from rag.schema import Answer, AnswerStream, Citation
-from rag.service import History, RagService, Status
+from rag.schema import Answer, AnswerStream, Citation, Stage
+from rag.service import MAX_QUESTION, History, RagService, Status
 from rag.translate import MACHINE
 
 __all__ = [
     "MACHINE",
+    "MAX_QUESTION",
     "Answer",
     "AnswerStream",
     "Citation",
@@ -29,6 +30,7 @@ __all__ = [
     "RagError",
     "RagService",
     "Settings",
+    "Stage",
     "Status",
     "answer",
     "build_index",

@@ -23,9 +23,8 @@ from rag.schema import Answer, AnswerStream, AnswerWriter, Citation, Restart
 from rag.text import detect_language, identifiers, keyword_tokens, words
 
 NOT_FOUND = {
-    "en": "The articles don't say. None of the indexed passages answers this question.",
-    "id": "Artikel yang ada tidak menyebutkannya. "
-    "Tidak ada bagian artikel yang menjawab pertanyaan ini.",
+    "en": "The articles don't say.",
+    "id": "Artikel yang ada tidak menyebutkannya.",
 }
 # The abstention names what the closest passages lack, when the question's words show it.
 NOT_STATED = {
@@ -66,6 +65,10 @@ __all__ = [  # the types live in rag.schema; re-exported here, where they are us
 
 AnswerTypeMode = Literal["off", "prefer", "abstain"]
 TYPE_MARGIN = 0.04  # how far below the best sentence a sentence of the asked-for type may be
+# Related passages of an abstention score at most this far below the answer threshold: on the
+# seed, near misses (the H100 price) score above the threshold and off-topic questions ("the
+# capital of France", "the 2022 World Cup") 0.03 or more below it.
+RELATED_MARGIN = 0.02
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Evidence:
     missing: str | None = None  # the question's words the closest sentences lack
     found: str | None = None  # the question's words they have
     unknown_codes: str | None = None  # codes ('H100') of the question no passage has
+    floor: float = 0.0  # an abstention offers as related only passages scoring this or more
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,7 @@ class ExtractiveGenerator:
     def evidence(self, question: str, chunks: list[Document]) -> Evidence:
         """The answer gate: are there sentences fit to answer from, and which?"""
         lang = detect_language(question)
+        floor = self.thresholds[lang] - RELATED_MARGIN
         q = self.embeddings.embed_query_np(question)
         ranked = self.score(question, chunks, q)
         evidence_words = {w for c in chunks for w in words(c.page_content)}
@@ -207,16 +212,17 @@ class ExtractiveGenerator:
         # near misses (a question about the same paragraph that it does not answer)
         if missing_ids:
             codes = [w for w in WORD.findall(question) if w.lower() in missing_ids]
-            return Evidence(lang, ranked, [], unknown_codes=", ".join(dict.fromkeys(codes)))
+            unknown = ", ".join(dict.fromkeys(codes))
+            return Evidence(lang, ranked, [], unknown_codes=unknown, floor=floor)
         if not pool or pool[0].score < self.thresholds[lang]:
-            return Evidence(lang, ranked, [])
+            return Evidence(lang, ranked, [], floor=floor)
         if check is None or not check.uses_model:
-            return Evidence(lang, ranked, pool)
+            return Evidence(lang, ranked, pool, floor=floor)
         best = self.cache([ranked[0].text])[0]
         p = check.model_probability(question, lang, ranked, q, best, chunk_text(ranked))
         if check.mode == "model" and not check.decide(p, None)[1]:
             return self.refused(question, lang, ranked, p)
-        return Evidence(lang, ranked, pool, p_model=p)
+        return Evidence(lang, ranked, pool, p_model=p, floor=floor)
 
     def refused(
         self, question: str, lang: str, ranked: list[Sentence], p: float | None
@@ -225,7 +231,8 @@ class ExtractiveGenerator:
         assert self.answerability is not None
         missing = self.answerability.missing(question, lang, ranked)
         found = self.answerability.found(question, lang, ranked)
-        return Evidence(lang, ranked, [], p_model=p, missing=missing, found=found)
+        floor = self.thresholds[lang] - RELATED_MARGIN
+        return Evidence(lang, ranked, [], p_model=p, missing=missing, found=found, floor=floor)
 
     def stream(self, question: str, chunks: list[Document]) -> AnswerStream:
         """The extractive answer: no text to stream, the answer is final at once."""
@@ -233,7 +240,14 @@ class ExtractiveGenerator:
 
     def generate(self, question: str, chunks: list[Document]) -> Answer:
         """Quote the best sentences with citations, or abstain."""
-        ev = self.evidence(question, chunks)
+        return self.quote(question, self.evidence(question, chunks))
+
+    def quote(
+        self, question: str, ev: Evidence, untranslated: dict[str, str] = UNTRANSLATED
+    ) -> Answer:
+        """The answer the evidence gives by itself: its best sentences quoted with citations
+        (abstains when there are none). A quote in another language than the question's gets
+        the note `untranslated` (in the question's language)."""
         lang, pool = ev.lang, ev.pool
         if not pool:
             return abstention(question, ev)
@@ -242,9 +256,10 @@ class ExtractiveGenerator:
         citations = make_citations(chosen)
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         foreign = any(detect_language(c.quote) != lang for c in citations)
+        note = untranslated.get(lang) if foreign else None
         return Answer(
             question=question, answer=text, abstained=False, citations=citations, language=lang,
-            notes=[UNTRANSLATED[lang]] if foreign else [],
+            notes=[note] if note else [],
         )  # fmt: skip
 
 
@@ -260,7 +275,8 @@ def abstention(question: str, ev: Evidence) -> Answer:
         text = NOT_STATED_NO_WORDS[ev.lang].format(found=ev.found)
     return Answer(
         question=question, answer=text, abstained=True,
-        citations=[], related=make_citations(ev.ranked[:3]), language=ev.lang,
+        citations=[], related=make_citations([s for s in ev.ranked[:3] if s.score >= ev.floor]),
+        language=ev.lang,
     )  # fmt: skip
 
 

@@ -126,11 +126,25 @@ def clean(raw: str, rules: Rules, *, title_from_first_line: bool = True) -> Clea
     return Cleaned("\n\n".join(lines), title or None, dateline, source)
 
 
+# where a long first sentence may end as a headline: before a clause of purpose, reason, ...
+_CLAUSE = re.compile(
+    r",\s|;\s|\s(?:untuk|yang|karena|setelah|sebelum|sehingga|agar|ketika|saat|to|which|"
+    r"who|after|before|because|while|as)\s",
+    re.IGNORECASE,
+)
+MIN_TITLE = 30  # characters a title cut at a clause keeps at least
+
+
 def derive_title(text: str, limit: int = 90) -> str:
-    """A readable title from the first sentence when the article has none."""
+    """A readable title from the first sentence when the article has none: the sentence, or
+    its main clause ("Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinping"),
+    or its first words up to `limit` characters and "…"."""
     first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
     if len(first) <= limit:
         return first.rstrip(".")
+    cuts = [m.start() for m in _CLAUSE.finditer(first[: limit + 1]) if m.start() >= MIN_TITLE]
+    if cuts:
+        return first[: cuts[-1]]
     return first[:limit].rsplit(" ", 1)[0] + "…"
 
 

@@ -96,6 +96,14 @@ class Settings(BaseSettings):
     )
     llm_threads: int = Field(2, ge=1, le=64)
     llm_timeout: float = Field(60.0, gt=0, description="Seconds per LLM request (openai).")
+    llm_wait_s: float = Field(
+        10.0, ge=0, description="Seconds a question waits for a busy model; then the evidence "
+        "(the extractive answer) answers it, saying so.",
+    )  # fmt: skip
+    llm_slots: int = Field(
+        1, ge=1, le=64, description="Questions the model writes at once: 1 for the local model, "
+        "a server's parallel slots for 'openai' (llama-server --parallel N).",
+    )  # fmt: skip
     openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible URL.")
     openai_model: str = Field("qwen2.5-coder-0.5b", description="Model name at that endpoint.")
     openai_api_key: str | None = Field(None, description="API key, if the endpoint needs one.")
@@ -137,7 +145,10 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535)
     ui_user: str | None = Field(None, description="With ui_password: the chat asks to log in.")
     ui_password: SecretStr | None = Field(None, description="The login password (from env).")
-    ui_concurrency: int = Field(2, ge=1, le=64, description="Questions answered at once.")
+    ui_concurrency: int = Field(
+        16, ge=1, le=64, description="Questions searched at once (the model's turns are queued "
+        "separately, see llm_slots), so every asker sees the evidence at once.",
+    )  # fmt: skip
     ui_queue_size: int = Field(
         100, ge=1, description="Requests waiting beyond that; more are refused."
     )

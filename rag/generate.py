@@ -15,6 +15,7 @@ the fallback, translated into the question's language (`rag.translate`).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Generator
 
 from langchain_core.documents import Document
@@ -35,6 +36,8 @@ from rag.answer import (
 from rag.answerable import YesNoModel
 from rag.checker import SupportChecker
 from rag.chunks import split_sentences
+from rag.schema import Event, Stage
+from rag.slots import ModelQueue
 from rag.text import LANGUAGE_NAMES, detect_language, identifiers, words
 from rag.translate import Translator
 
@@ -147,6 +150,22 @@ def missing_facts(text: str, evidence: str) -> list[str]:
     return sorted(f for f in facts if f not in said)
 
 
+LLM_WAIT_S = 10.0  # seconds a question waits for the model before the evidence answers it
+WAIT_TICK = 0.5  # how often a waiting question hears its place in line
+BUSY = {
+    "en": "The language model was busy ({ahead} waiting before this question), so this answer "
+    "quotes the passages as the articles wrote them.",
+    "id": "Model bahasa sedang sibuk ({ahead} pertanyaan menunggu sebelum pertanyaan ini), jadi "
+    "jawaban ini mengutip bagian artikel apa adanya.",
+}
+
+
+def busy(preview: Answer, ahead: int) -> Answer:
+    """The evidence as the answer, when the model could not take the question in time."""
+    note = BUSY.get(preview.language, BUSY["en"]).format(ahead=ahead)
+    return preview.model_copy(update={"notes": [*preview.notes, note]})
+
+
 class GenerativeGenerator:
     """LLM answers, checked sentence by sentence; the extractive generator gates and backs up."""
 
@@ -158,6 +177,8 @@ class GenerativeGenerator:
         translator: Translator,
         max_passages: int = MAX_PASSAGES,
         judge: YesNoModel | None = None,
+        queue: ModelQueue | None = None,
+        wait_s: float = LLM_WAIT_S,
     ) -> None:
         self.llm = llm
         self.extractive = extractive
@@ -165,25 +186,48 @@ class GenerativeGenerator:
         self.translator = translator
         self.max_passages = max_passages
         self.judge = judge  # the answerability judge: the same LLM, when it can read logits
+        self.queue = queue or ModelQueue(1)
+        self.wait_s = wait_s
 
     def stream(self, question: str, chunks: list[Document]) -> AnswerStream:
-        """The LLM's text as it is written, then the checked answer. With weak evidence the
-        answer abstains at once, without calling the LLM; with the answerability judge, the
-        LLM first reads the passages and the answer abstains before any text if it says no."""
+        """The LLM's text as it is written, then the checked answer; the evidence (the
+        extractive answer) is the stream's `preview` at once. With weak evidence the answer
+        abstains at once, without calling the LLM; with the answerability judge, the LLM first
+        reads the passages and the answer abstains before any text if it says no. The model
+        serves one question at a time (`queue`): after `wait_s` seconds in line, the answer
+        is the evidence, and says so."""
         ev = self.extractive.evidence(question, chunks)
         if not ev.pool:
             return AnswerStream.of(abstention(question, ev))
+        preview = self.extractive.quote(question, ev, untranslated={})
         passages = passages_for(ev.ranked, self.max_passages)
-        check = self.extractive.answerability
-        if check is not None and check.uses_judge and self.judge is not None:
-            quotes = [p.quote for p in passages]
-            p_judge = self.judge.yes_probability(judge_prompt(question, quotes))
-            p, ok = check.decide(ev.p_model, p_judge)
-            if not ok:
-                refused = self.extractive.refused(question, ev.lang, ev.ranked, p)
-                answer = abstention(question, refused).model_copy(update={"mode": "generative"})
-                return AnswerStream.of(answer)
-        return AnswerStream(self._write(question, chunks, ev, passages))
+        return AnswerStream(self._turn(question, chunks, ev, passages, preview), preview=preview)
+
+    def _turn(
+        self,
+        question: str,
+        chunks: list[Document],
+        ev: Evidence,
+        passages: list[Citation],
+        preview: Answer,
+    ) -> Generator[Event, None, Answer]:
+        """Wait for the model, then write; the model is freed however this ends."""
+        with self.queue.join() as ticket:
+            start = time.monotonic()
+            while not ticket.wait(min(WAIT_TICK, max(self.wait_s - (time.monotonic() - start), 0))):
+                if time.monotonic() - start >= self.wait_s:
+                    return busy(preview, ticket.ahead)
+                yield Stage("waiting", ticket.ahead)
+            yield Stage("reading")
+            check = self.extractive.answerability
+            if check is not None and check.uses_judge and self.judge is not None:
+                quotes = [p.quote for p in passages]
+                p_judge = self.judge.yes_probability(judge_prompt(question, quotes))
+                p, ok = check.decide(ev.p_model, p_judge)
+                if not ok:
+                    refused = self.extractive.refused(question, ev.lang, ev.ranked, p)
+                    return abstention(question, refused).model_copy(update={"mode": "generative"})
+            return (yield from self._write(question, chunks, ev, passages))
 
     def _write(
         self,
@@ -191,13 +235,15 @@ class GenerativeGenerator:
         chunks: list[Document],
         ev: Evidence,
         passages: list[Citation],
-    ) -> Generator[str | Restart, None, Answer]:
+    ) -> Generator[Event, None, Answer]:
         lang, ranked, best = ev.lang, ev.ranked, ev.pool[0]
+        yield Stage("writing")
         text = yield from self._generate(prompt(question, passages, lang))
         problem, extra = self._problem(text, lang, question, best, passages)
         if problem:  # once more, firmly
             yield Restart(problem)
             text = yield from self._generate(prompt(question, passages, lang, extra))
+        yield Stage("checking")
         answer = self.finalize(question, text, passages, lang, chunks, ranked)
         if problem:
             answer = answer.model_copy(update={"notes": [*answer.notes, f"rewritten: {problem}"]})
@@ -210,10 +256,16 @@ class GenerativeGenerator:
 
     def _generate(self, messages: list[BaseMessage]) -> Generator[str, None, str]:
         text = ""
-        for chunk in self.llm.stream(messages):
-            token = str(chunk.content)
-            text += token
-            yield token
+        chunks = self.llm.stream(messages)
+        try:
+            for chunk in chunks:
+                token = str(chunk.content)
+                text += token
+                yield token
+        finally:  # a stopped answer stops the model at once
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
         return text
 
     def _problem(

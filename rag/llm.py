@@ -215,6 +215,21 @@ def describe(llm: BaseChatModel | None) -> str:
     return f"{kind}: {name}" if name else kind
 
 
+LABELS = {"qwen2.5-coder-0.5b": "Qwen2.5-Coder 0.5B", "qwen2.5-coder-1.5b": "Qwen2.5-Coder 1.5B"}
+
+
+def label(llm: BaseChatModel | None) -> str:
+    """Who writes the answers, in words ("Qwen2.5-Coder 1.5B on this computer")."""
+    if llm is None:
+        return "quotes from the articles (no language model)"
+    if isinstance(llm, LlamaCppChat):
+        return f"{LABELS.get(llm.model_name, llm.model_name)} on this computer"
+    name = getattr(llm, "model_name", None) or getattr(llm, "model", None) or type(llm).__name__
+    base = str(getattr(llm, "openai_api_base", None) or "")
+    host = base.split("://", 1)[-1].split("/", 1)[0]
+    return f"{name} at {host}" if host else str(name)
+
+
 def local_available(settings: Settings) -> bool:
     return importlib.util.find_spec("llama_cpp") is not None and gguf_parts_installed(
         settings.llm_model

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from index.pipeline import IndexReport, Progress
 from index.runs import IndexedArticle
 from rag import followup
-from rag.answer import AnswerStream, AnswerWriter, ExtractiveGenerator, make_chain
+from rag.answer import Answer, AnswerStream, AnswerWriter, ExtractiveGenerator, make_chain
 from rag.answerable import AnswerabilityCheck, AnswerabilityModel
 from rag.articles import Rules
 from rag.catalog import Catalog
@@ -31,18 +31,19 @@ from rag.errors import ConfigError, RagError
 from rag.generate import GenerativeGenerator
 from rag.ingest import Ingestor
 from rag.library import Library
-from rag.llm import LlamaCppChat, describe, make_llm
+from rag.llm import LlamaCppChat, describe, label, make_llm
 from rag.retrieve import BM25Index, HybridRetriever
+from rag.slots import ModelQueue
 from rag.store import VectorStore
-from rag.text import Stemmer
+from rag.text import Stemmer, detect_language
 from rag.translate import Translator
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from rag.answer import Answer
-
-History = Sequence[tuple[str, str]]  # (user message, assistant message) pairs
+# the conversation so far: its answers (`Answer.question` and `.answer`, and what they cited),
+# or (user message, assistant message) pairs
+History = Sequence["tuple[str, str] | Answer"]
 MAX_QUESTION = 2000  # characters
 
 
@@ -54,6 +55,7 @@ class Status:
     cross_model: str | None
     llm: str
     retriever: str
+    writer: str = ""  # who writes the answers, in words
 
 
 def make_retriever(
@@ -147,6 +149,7 @@ class RagService:
         if llm is None and writer is None:
             llm = make_llm(settings)
         self.llm = llm
+        self.llm_queue = ModelQueue(settings.llm_slots)  # turns at the model, shared by all
         judge = llm if isinstance(llm, LlamaCppChat) else None  # needs next-token logits
         self.answerability = make_answerability(
             settings,
@@ -164,8 +167,9 @@ class RagService:
             self.translator = Translator(llm, checker, describe(llm))
             if writer is None:
                 writer = GenerativeGenerator(
-                    llm, self.extractive, checker, self.translator, judge=judge
-                )
+                    llm, self.extractive, checker, self.translator, judge=judge,
+                    queue=self.llm_queue, wait_s=settings.llm_wait_s,
+                )  # fmt: skip
         self.writer: AnswerWriter = writer or self.extractive
         self.chain = make_chain(self.retriever, self.writer)
 
@@ -245,7 +249,12 @@ class RagService:
         LLM and checked (`Citation.translation`; None where the check failed). Without an LLM,
         unchanged. Separate from `stream`, so a chat shows the answer before its translations.
         """
-        return self.translator.citations(answer) if self.translator is not None else answer
+        if self.translator is None or not self.translator.needed(answer):
+            return answer
+        with self.llm_queue.join() as turn:  # a turn at the model like any answer
+            if not turn.wait(self.settings.llm_wait_s):
+                return answer
+            return self.translator.citations(answer)
 
     def stream(self, question: str, history: History | None = None) -> AnswerStream:
         """Like `answer`, as a stream: iterate it for the LLM's text as it is written (none
@@ -257,11 +266,24 @@ class RagService:
             raise RagError(f"the question is too long ({MAX_QUESTION} characters at most)")
         self.catalog.refresh()
         self.catalog.check_readable()
-        standalone = followup.standalone(question, history)
+        turns = list(history or [])
+        pairs = [
+            (t.question, "" if t.abstained else t.answer) if isinstance(t, Answer) else t
+            for t in turns
+        ]
+        asked = followup.resolve(question, pairs)
+        if not asked.resolved:
+            return AnswerStream.of(followup.asking_back(question, detect_language(question)))
         update: dict[str, str] = {"question": question}
-        if standalone != question:
-            update["standalone_question"] = standalone
-        return self.chain.invoke(standalone).then(lambda a: a.model_copy(update=update))
+        if asked.standalone != question:
+            update["standalone_question"] = asked.standalone
+        stream = self.chain.invoke(asked.standalone).then(lambda a: a.model_copy(update=update))
+        if stream.preview is not None:
+            stream.preview = stream.preview.model_copy(update=update)
+        previous = next((t for t in reversed(turns) if isinstance(t, Answer)), None)
+        if asked.leans and previous is not None:
+            stream.then(lambda a: followup.same_topic(a, previous))
+        return stream
 
     def status(self) -> Status:
         self.catalog.refresh()
@@ -272,4 +294,5 @@ class RagService:
             cross_model=self.cross_store.model_id if self.cross_store is not None else None,
             llm=describe(self.llm),
             retriever=self.settings.retriever,
+            writer=label(self.llm),
         )

@@ -103,15 +103,20 @@ class Translator:
         cited = [self._cite(c, answer.language) for c in answer.citations]
         return answer.model_copy(update={"citations": cited})
 
+    @staticmethod
+    def wanted(c: Citation, lang: str) -> bool:
+        """The citation's quote is in another language than `lang` and not yet translated."""
+        return c.translation is None and lang in LANGUAGE_NAMES and detect_language(c.quote) != lang
+
+    def needed(self, answer: Answer) -> bool:
+        """Some citation of `answer` wants a translation (`citations` would call the LLM)."""
+        return any(self.wanted(c, answer.language) for c in answer.citations)
+
     def _cite(self, c: Citation, lang: str) -> Citation:
         """The citation with its quote translated sentence by sentence (short inputs keep a
         small model faithful, and each sentence is checked on its own); withheld (None)
         unless every sentence passes."""
-        if (
-            c.translation is not None
-            or lang not in LANGUAGE_NAMES
-            or detect_language(c.quote) == lang
-        ):
+        if not self.wanted(c, lang):
             return c
         target: Language = "en" if lang == "en" else "id"
         parts = []

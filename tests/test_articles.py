@@ -120,6 +120,14 @@ def test_derive_title_first_sentence_or_cut_at_word() -> None:
     assert title.endswith("…") and len(title) <= 31
     prefix = title[:-1]
     assert long.startswith(prefix) and long[len(prefix)] == " "  # cut at a word boundary
+    seed = (
+        "Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinping untuk berbicara "
+        "tentang rencana mereka untuk menjadi mahir dalam teknologi informasi."
+    )  # a long first sentence ends before its clause of purpose, not in mid-phrase
+    assert (
+        derive_title(seed)
+        == "Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinping"
+    )
 
 
 def test_decode_utf8_bom_cp1252_and_binary() -> None:

@@ -3,6 +3,8 @@ index, real e5 and the real checker. The real local LLM is exercised in test_llm
 
 from __future__ import annotations
 
+import time
+
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 
@@ -18,7 +20,9 @@ from rag.generate import (
     passages_for,
     prompt,
 )
+from rag.schema import Stage
 from rag.service import RagService, make_extractive
+from rag.slots import ModelQueue
 from rag.translate import Translator
 from tests.helpers import CHIP_SENTENCE
 
@@ -249,3 +253,56 @@ def test_judge_prompt_starts_like_the_answer_prompt(seed_service: RagService) ->
     judged_text, asked_text = str(judged[1].content), str(asked[1].content)
     assert judged_text.split(head)[0] == asked_text.split(head)[0]
     assert judged_text.endswith("Reply yes or no.") and CHIP_SENTENCE[:40] in judged_text
+
+
+def _queued(
+    seed_service: RagService, queue: ModelQueue, wait_s: float, *replies: str
+) -> GenerativeGenerator:
+    gen = _generator(seed_service, *replies)
+    gen.queue, gen.wait_s = queue, wait_s
+    return gen
+
+
+def test_the_evidence_comes_first_then_the_stages(seed_service: RagService) -> None:
+    reply = "China can only make 14nm chips, 18nm DRAM and 128-layer 3D NAND flash [1]."
+    gen = _queued(seed_service, ModelQueue(1), 5.0, reply)
+    stream = gen.stream(CHIP_Q, seed_service.retriever.invoke(CHIP_Q))
+    assert stream.preview is not None and not stream.preview.abstained  # before any token
+    assert CHIP_SENTENCE in stream.preview.citations[0].quote and not stream.preview.notes
+    stages = [e.name for e in stream.events() if isinstance(e, Stage)]
+    assert stages == ["reading", "writing", "checking"]
+    assert stream.answer.mode == "generative" and stream.stage.name == "done"
+
+
+def test_a_busy_model_answers_with_the_evidence_after_the_wait(seed_service: RagService) -> None:
+    queue = ModelQueue(1)
+    holder, other = queue.join(), queue.join()  # someone writes, someone else waits
+    gen = _queued(seed_service, queue, 0.6, "never used [1].")
+    stream = gen.stream(CHIP_Q, seed_service.retriever.invoke(CHIP_Q))
+    start = time.monotonic()
+    waits = [e.ahead for e in stream.events() if isinstance(e, Stage) and e.name == "waiting"]
+    assert waits and waits[0] == 1  # its place in line: one question before it
+    answer = stream.answer
+    assert 0.55 <= time.monotonic() - start < 3
+    assert answer.mode == "extractive" and "14nm" in answer.answer
+    assert "busy" in answer.notes[-1] and "1 waiting" in answer.notes[-1]
+    assert queue.waiting == 1  # it left the line; the other one is still there
+    holder.release(), other.release()
+
+
+def test_stop_frees_the_model_and_keeps_the_evidence(seed_service: RagService) -> None:
+    queue = ModelQueue(1)
+    reply = "China can only make 14nm chips, 18nm DRAM and 128-layer 3D NAND flash [1]. " * 5
+    gen = _queued(seed_service, queue, 5.0, reply)
+    stream = gen.stream(CHIP_Q, seed_service.retriever.invoke(CHIP_Q))
+    seen = 0
+    for event in stream.events():
+        if isinstance(event, str):
+            seen += 1
+            if seen == 3:
+                assert queue.busy == 1
+                stream.cancel()
+    answer = stream.answer
+    assert seen == 3 and stream.stage.name == "stopped"
+    assert queue.busy == 0  # freed for the next question
+    assert answer.citations and "14nm" in answer.answer and answer.notes[-1].startswith("Stopped")

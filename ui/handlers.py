@@ -14,11 +14,7 @@ from rag import IndexProgress, IndexReport, RagError, RagService
 from ui.views import (
     OOPS,
     escape,
-    history_pairs,
     library_rows,
-    panel,
-    render,
-    sources_group,
     status_text,
 )
 
@@ -34,41 +30,6 @@ class Handlers:
 
     def __init__(self, service: RagService) -> None:
         self.service = service
-
-    # --- chat ----------------------------------------------------------------------------
-
-    def chat(
-        self, message: str, history: Messages | None, groups: list[str]
-    ) -> Iterator[tuple[str, Messages, Any, list[str]]]:
-        """Ask; the answer streams into the last bubble, then its sources join the panel."""
-        history, groups = list(history or []), list(groups or [])
-        pairs = history_pairs(history)
-        history += [
-            {"role": "user", "content": escape(message)},
-            {"role": "assistant", "content": "…"},
-        ]
-        yield "", history, gr.skip(), groups
-        try:
-            stream = self.service.stream(message, pairs)
-            for _ in stream:
-                history[-1] = {"role": "assistant", "content": escape(stream.text) + " …"}
-                yield "", history, gr.skip(), groups
-            answer = stream.answer
-            group = f"g{len(groups) + 1}"
-            groups.append(sources_group(self.service, answer, group))
-            history[-1] = {"role": "assistant", "content": render(answer, group)}
-            yield "", history, panel(groups), groups
-            translated = self.service.translate(answer)  # the answer did not wait for these
-            if translated != answer:
-                groups[-1] = sources_group(self.service, translated, group)
-                yield "", history, panel(groups), groups
-        except RagError as exc:
-            history[-1] = {"role": "assistant", "content": f"⚠️ {escape(str(exc))}"}
-            yield "", history, gr.skip(), groups
-        except Exception:  # never a traceback on the page
-            log.exception("answer failed")
-            history[-1] = {"role": "assistant", "content": OOPS}
-            yield "", history, gr.skip(), groups
 
     def ask(self, question: str, history: list[list[str]] | None = None) -> dict[str, Any]:
         """Answer `question` (history: [question, answer] pairs) as JSON with citations."""
@@ -94,32 +55,41 @@ class Handlers:
     def library_update(self, note: str, query: str) -> LibraryOut:
         return note, library_rows(self.service, query), status_text(self.service), ""
 
-    def _indexed(self, run: Run, query: str, progress: Any) -> LibraryOut:
+    def _indexed(self, run: Run, query: str, progress: Any) -> tuple[LibraryOut, bool]:
+        """Run an index change; (the outputs, whether it succeeded)."""
+
         def _progress(p: IndexProgress) -> None:
-            desc = f"{p.articles_done}/{p.articles_total} articles, {p.chunks_done} chunks"
+            desc = (
+                f"{p.articles_done}/{p.articles_total} articles · "
+                f"{p.chunks_done}/{p.chunks_total} passages"
+            )
             progress((p.chunks_done, max(p.chunks_total, 1)), desc=desc)
 
+        ok = False
         try:
             report = run(_progress)
             lines = "\n".join(f"- {escape(line)}" for line in report.details())
             note = f"**{escape(report.summary())}**\n\n{lines}"
+            ok = not report.skipped  # a skipped file stays in the form, beside its reason
         except RagError as exc:
             note = f"⚠️ {escape(str(exc))}"
         except Exception:
             log.exception("indexing failed")
             note = OOPS
-        return self.library_update(note, query)
+        return self.library_update(note, query), ok
 
     def add_files(
         self,
         files: list[str] | None,
         query: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (gradio injects it by default)
-    ) -> LibraryOut:
+    ) -> tuple[Any, ...]:
+        """Index the chosen files; the file box is emptied when they were added."""
         if not files:
-            return self.library_update("Choose one or more files first.", query)
+            return (*self.library_update("Choose one or more files first.", query), gr.skip())
         paths = [Path(f) for f in files]
-        return self._indexed(lambda cb: self.service.add_files(paths, cb), query, progress)
+        out, ok = self._indexed(lambda cb: self.service.add_files(paths, cb), query, progress)
+        return (*out, None if ok else gr.skip())
 
     def add_text(
         self,
@@ -127,8 +97,11 @@ class Handlers:
         text: str,
         query: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (gradio injects it by default)
-    ) -> LibraryOut:
-        return self._indexed(lambda cb: self.service.add_text(title, text, cb), query, progress)
+    ) -> tuple[Any, ...]:
+        """Index the pasted article; the form is emptied when it was added."""
+        run: Run = lambda cb: self.service.add_text(title, text, cb)  # noqa: E731
+        out, ok = self._indexed(run, query, progress)
+        return (*out, *(("", "") if ok else (gr.skip(), gr.skip())))
 
     def delete(self, doc_id: str, query: str) -> LibraryOut:
         if not doc_id:
@@ -137,7 +110,7 @@ class Handlers:
         def run(_: Callable[[IndexProgress], None]) -> IndexReport:
             return self.service.delete_articles([doc_id])  # a delete embeds nothing: no progress
 
-        return self._indexed(run, query, lambda *a, **k: None)
+        return self._indexed(run, query, lambda *a, **k: None)[0]
 
     def select(self, evt: gr.SelectData) -> str:
         """The id of the clicked table row."""

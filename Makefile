@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 #   make install LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON
 
-.PHONY: run test test-fast install index serve lint bench browser
+.PHONY: run test test-fast install index serve lint bench browser llama-server
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,13 @@ $(STAMP): pyproject.toml constraints.txt
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -c constraints.txt -e '.[test,llm-large]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# the chat writes several answers at once through llama-server (built below, about 5 min)
+install: $(STAMP) $(BIN)/llama-server
 
 index: $(STAMP)
 	$(BIN)/rag index seeds/
 
-serve: $(STAMP)
+serve: install
 	$(BIN)/rag serve
 
 run: index serve
@@ -41,9 +42,28 @@ browser:
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
-test: lint browser
+test: lint browser $(BIN)/llama-server
 	RAG_ARTIFACTS_DIR=$(CURDIR)/test-artifacts $(BIN)/python -m pytest
 
 # the inner loop: everything but the browser, LLM, process-kill, server and gate tests
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -q
+
+# llama.cpp's own server (parallel slots, continuous batching), built from the source that
+# llama-cpp-python vendors (the same version), for the `openai` backend; see README "Many readers".
+LLAMA_VERSION := 0.3.36
+LLAMA_BUILD := .build/llama
+$(BIN)/llama-server: | $(STAMP)
+	rm -rf $(LLAMA_BUILD) && mkdir -p $(LLAMA_BUILD)
+	$(BIN)/pip download --quiet --no-deps --no-binary :all: -d $(LLAMA_BUILD) llama-cpp-python==$(LLAMA_VERSION)
+	tar xzf $(LLAMA_BUILD)/llama_cpp_python-$(LLAMA_VERSION).tar.gz -C $(LLAMA_BUILD)
+	command -v cmake >/dev/null || $(BIN)/pip install --quiet cmake
+	PATH="$(CURDIR)/$(BIN):$$PATH" cmake -S $(LLAMA_BUILD)/llama_cpp_python-$(LLAMA_VERSION)/vendor/llama.cpp \
+		-B $(LLAMA_BUILD)/build -DCMAKE_BUILD_TYPE=Release $(LLAMA_CMAKE_ARGS) -DBUILD_SHARED_LIBS=OFF \
+		-DLLAMA_BUILD_SERVER=ON \
+		-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_UI=OFF \
+		-DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF
+	PATH="$(CURDIR)/$(BIN):$$PATH" cmake --build $(LLAMA_BUILD)/build --target llama-server -j2
+	cp $(LLAMA_BUILD)/build/bin/llama-server $@
+
+llama-server: $(BIN)/llama-server

@@ -29,7 +29,7 @@ from evals.metrics import percentile
 from evals.support import free_port
 from rag.chunks import split_sentences
 from rag.config import Settings
-from rag.generate import plain
+from rag.drafts import plain
 from rag.llm import assemble_gguf
 from rag.service import RagService
 from rag.text import detect_language

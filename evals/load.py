@@ -1,27 +1,38 @@
 """Load test of the served app: concurrent chat sessions through gradio_client on loopback.
 
     python -m evals.load                          # serves seeds/ itself, 20 sessions x 5
+    python -m evals.load --llm local              # as `rag serve`: llama-server, 4 slots
+    python -m evals.load --llm local --llm-server off   # the in-process model, one at a time
+    python -m evals.load --llm openai --openai-url http://127.0.0.1:8080/v1 --llm-slots 4
     python -m evals.load --url http://127.0.0.1:7860/ --sessions 20 --questions 5
 
-Each session asks its questions in turn, with its own history, through the `/ask` endpoint.
-Prints errors (target 0), p50/p95 latency, and whether each answer equals the answer to the
-same question asked alone beforehand. Prints numbers; asserts nothing.
+Each session asks its questions in turn, with its own history, through the `/ask_events`
+endpoint (the evidence, the stages, the text, then the answer). Prints errors (target 0), time
+to the first visible evidence and to the final answer (p50/p95), throughput, how many answers
+were the evidence alone because the model stayed busy past `llm_wait_s`, and whether each
+answer equals the answer to the same question asked alone beforehand. Prints numbers; asserts
+nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from evals.bench import QUESTIONS, SEEDS
 from evals.metrics import percentile
 from evals.support import free_port
+from rag.generate import BUSY
+
+# the note of an answer given from the evidence alone because the model stayed busy
+BUSY_NOTES = tuple(text.split("{")[0] for text in BUSY.values())
 
 MORE = [
     "Siapa yang bertemu Putin di Moskow?",
@@ -35,7 +46,43 @@ def _answer_key(reply: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
     return reply.get("answer", ""), tuple(c["quote"] for c in reply.get("citations", []))
 
 
-def session(url: str, questions: list[str]) -> list[tuple[str, float, Any]]:
+@dataclass
+class Asked:
+    question: str
+    evidence_s: float | None  # the first event that shows passages (or the final answer)
+    answer_s: float  # the checked answer
+    done_s: float  # ... and its translations, when it had any
+    answer: dict[str, Any] | None
+    error: str | None = None
+
+
+def ask(client: Any, question: str, history: list[list[str]]) -> Asked:
+    """One question through `/ask_events`, timed at the first evidence and at the end."""
+    t0 = time.perf_counter()
+    evidence = answered = None
+    answer: dict[str, Any] | None = None
+    error = None
+    try:
+        for event in client.submit(question, history, api_name="/ask_events"):
+            kind = event.get("event")
+            if evidence is None and kind in ("evidence", "answer"):
+                evidence = time.perf_counter() - t0
+            if kind == "answer":
+                answer = event["answer"]
+                answered = time.perf_counter() - t0
+            elif kind == "translated":
+                answer = event["answer"]
+            elif kind == "error":
+                error = event["error"]
+    except Exception as exc:  # a refused or failed request is what we count
+        error = f"{type(exc).__name__}: {exc}"
+    if answer is None and error is None:
+        error = "no answer event"
+    done = time.perf_counter() - t0
+    return Asked(question, evidence, answered or done, done, answer, error)
+
+
+def session(url: str, questions: list[str]) -> list[Asked]:
     """One user: a client of its own, the questions in order, history carried along."""
     from gradio_client import Client
 
@@ -43,16 +90,20 @@ def session(url: str, questions: list[str]) -> list[tuple[str, float, Any]]:
     history: list[list[str]] = []
     out = []
     for q in questions:
-        t0 = time.perf_counter()
-        try:
-            reply = client.predict(q, history, api_name="/ask")
-            error = reply.get("error") if isinstance(reply, dict) else "not a JSON answer"
-        except Exception as exc:  # a refused or failed request is what we count
-            reply, error = None, f"{type(exc).__name__}: {exc}"
-        out.append((q, time.perf_counter() - t0, error or reply))
-        if not error:
-            history.append([q, reply["answer"]])
+        asked = ask(client, q, history)
+        out.append(asked)
+        if asked.answer is not None:
+            history.append([q, asked.answer["answer"]])
     return out
+
+
+def _busy(answer: dict[str, Any]) -> bool:
+    """Answered from the evidence alone because the model stayed busy."""
+    return any(note.startswith(BUSY_NOTES) for note in answer.get("notes", []))
+
+
+def _p(values: list[float], q: int) -> float | None:
+    return round(percentile(values, q), 3) if values else None
 
 
 def run(url: str, sessions: int, per_session: int) -> dict[str, Any]:
@@ -61,27 +112,47 @@ def run(url: str, sessions: int, per_session: int) -> dict[str, Any]:
     pool = QUESTIONS + MORE
     plans = [[pool[(s + i) % len(pool)] for i in range(per_session)] for s in range(sessions)]
     alone_client = Client(url, verbose=False)
-    alone = {q: _answer_key(alone_client.predict(q, [], api_name="/ask")) for q in pool}
+    alone = {}
+    for q in pool:  # each question asked alone, with nobody else at the model
+        got = ask(alone_client, q, [])
+        alone[q] = _answer_key(got.answer) if got.answer else None
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=sessions) as ex:
         results = [r for rs in ex.map(lambda p: session(url, p), plans) for r in rs]
     wall = time.perf_counter() - t0
-    errors = [(q, r) for q, _, r in results if not isinstance(r, dict)]
-    latencies = [t for _, t, r in results if isinstance(r, dict)]
-    same = [_answer_key(r) == alone[q] for q, _, r in results if isinstance(r, dict)]
+    ok = [r for r in results if r.answer is not None]
+    errors = [r for r in results if r.answer is None]
+    evidence = [r.evidence_s for r in ok if r.evidence_s is not None]
+    answers = [r.answer_s for r in ok]
+    done = [r.done_s for r in ok]
+    busy = [r for r in ok if _busy(r.answer or {})]
+    written = [r.answer_s for r in ok if r.answer and r.answer.get("mode") != "extractive"]
+    same = [_answer_key(r.answer) == alone[r.question] for r in ok if r.answer]
+    unbusy = [r for r in ok if r.answer and r not in busy]
+    differ = [r.question for r in unbusy if _answer_key(r.answer or {}) != alone[r.question]]
     return {
         "sessions": sessions,
         "questions_per_session": per_session,
         "requests": len(results),
         "errors": len(errors),
-        "error_examples": [f"{q}: {r}" for q, r in errors[:3]],
-        "latency_p50_s": statistics.median(latencies) if latencies else None,
-        "latency_p95_s": percentile(latencies, 95) if latencies else None,
-        "latency_max_s": max(latencies) if latencies else None,
-        "wall_seconds": wall,
-        "throughput_qps": len(results) / wall,
+        "error_examples": [f"{r.question}: {r.error}" for r in errors[:3]],
+        "evidence_p50_s": _p(evidence, 50),
+        "evidence_p95_s": _p(evidence, 95),
+        "answer_p50_s": _p(answers, 50),
+        "answer_p95_s": _p(answers, 95),
+        "with_translations_p50_s": _p(done, 50),
+        "with_translations_p95_s": _p(done, 95),
+        "generated_answers": len(written),
+        "generated_p50_s": _p(written, 50),
+        "generated_p95_s": _p(written, 95),
+        "busy_fallbacks": len(busy),
+        "wall_seconds": round(wall, 1),
+        "throughput_qps": round(len(results) / wall, 3),
         "same_as_alone": sum(same),
         "different_from_alone": len(same) - sum(same),
+        # not counting the busy ones, which are the evidence alone by design
+        "different_not_busy": len(differ),
+        "different_examples": differ[:5],
     }
 
 
@@ -90,28 +161,39 @@ def main() -> None:
     parser.add_argument("--url", help="a running app; default: serve seeds/ here")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--questions", type=int, default=5)
-    parser.add_argument("--llm", default="none", help="for the app served here: none or local")
+    parser.add_argument("--llm", default="none", help="the app served here: none, local, openai")
+    parser.add_argument(
+        "--llm-server", default="auto", choices=["auto", "off"],
+        help="with --llm local: llama-server as `rag serve` runs it (auto) or in process (off)",
+    )  # fmt: skip
+    parser.add_argument("--openai-url", default="http://127.0.0.1:8080/v1")
+    parser.add_argument("--llm-slots", type=int, default=4, help="answers written at once")
+    parser.add_argument("--wait", type=float, default=10.0, help="llm_wait_s of the app")
     parser.add_argument("--out", type=Path, default=Path("bench-out/load.json"))
     args = parser.parse_args()
-    demo = None
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.url
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        url, served_by = args.url, "?"
         if url is None:
             from rag.config import Settings
+            from rag.llm_server import start_for_serving
             from rag.service import RagService
             from ui.app import launch
 
-            service = RagService(Settings(index_dir=Path(tmp), llm=args.llm))
+            settings = Settings(
+                index_dir=Path(tmp), llm=args.llm, openai_base_url=args.openai_url,
+                llm_slots=args.llm_slots, llm_wait_s=args.wait, llm_server=args.llm_server,
+            )  # fmt: skip
+            server = start_for_serving(settings)  # as `rag serve` does
+            if server is not None:
+                stack.callback(server.close)
+            service = RagService(settings, llm=server.chat if server is not None else None)
             service.build_index([SEEDS])
             port = free_port()
             demo = launch(service, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-            url = f"http://127.0.0.1:{port}/"
-        try:
-            result = {"url": url, "llm": args.llm if args.url is None else "?"}
-            result |= run(url, args.sessions, args.questions)
-        finally:
-            if demo is not None:
-                demo.close()
+            stack.callback(demo.close)
+            url, served_by = f"http://127.0.0.1:{port}/", service.status().writer
+        result = {"url": url, "answers_by": served_by, "llm_wait_s": args.wait}
+        result |= run(url, args.sessions, args.questions)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))

@@ -24,7 +24,7 @@ from evals.metrics import (
     token_f1,
 )
 from rag.config import Settings
-from rag.generate import plain
+from rag.drafts import plain
 from rag.text import detect_language
 
 Progress = Callable[[int, int], None]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import socket
 
 import numpy as np
 
 from rag.embeddings import ModelEmbeddings
+from rag.llm_server import free_loopback_port
 
 
 class HashEmbeddings(ModelEmbeddings):
@@ -34,6 +34,4 @@ class HashEmbeddings(ModelEmbeddings):
 
 def free_port() -> int:
     """A TCP port on loopback that was free a moment ago."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_loopback_port()

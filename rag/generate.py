@@ -36,9 +36,10 @@ from rag.answer import (
 from rag.answerable import YesNoModel
 from rag.checker import SupportChecker
 from rag.chunks import split_sentences
+from rag.drafts import MARKER, copies_foreign, missing_facts, plain
 from rag.schema import Event, Stage
 from rag.slots import ModelQueue
-from rag.text import LANGUAGE_NAMES, detect_language, identifiers, words
+from rag.text import LANGUAGE_NAMES, detect_language, words
 from rag.translate import Translator
 
 # A reply that is only a refusal abstains; "not found" inside an answer sentence does not.
@@ -49,7 +50,6 @@ INJECTION = re.compile(
     r"(abaikan|lupakan)\b.{0,30}\b(instruksi|perintah|aturan)|system prompt|you are now\b",
     re.IGNORECASE,
 )
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 # "According to passage [1], ..." says nothing a citation mark does not: dropped
 _META = re.compile(
     r"\b(?:according to|as (?:stated|mentioned|shown) in|based on) (?:the )?passages?"
@@ -110,44 +110,6 @@ def judge_prompt(question: str, quotes: list[str]) -> list[BaseMessage]:
         SystemMessage(SYSTEM),
         HumanMessage(f"Passages:\n{listed}\n\nQuestion: {question}\n{JUDGE}"),
     ]
-
-
-def plain(text: str) -> str:
-    """Generated text without its [n] citation marks."""
-    return " ".join(_MARKER.sub(" ", text).split())
-
-
-COPY_WORDS = 6  # this many words in a row from a passage in another language: copied, not said
-_QUOTED = re.compile(r"[\"“‘']([^\"”’]{8,})(?:[\"”’]|$)")
-
-
-def copies_foreign(text: str, passages: list[Citation], lang: str) -> bool:
-    """`text` repeats a run of words from a passage that is not in `lang` ("The passage says
-    'Penguasaan teknologi adalah kunci...'" is not an English answer)."""
-    for quoted in _QUOTED.findall(text):  # a quotation in the other language
-        if len(words(quoted)) >= 3 and detect_language(quoted) != lang:
-            return True
-    said = words(text)
-    runs = {tuple(said[i : i + COPY_WORDS]) for i in range(len(said) - COPY_WORDS + 1)}
-    for p in passages:
-        if detect_language(p.quote) == lang:
-            continue
-        quoted = words(p.quote)
-        if any(tuple(quoted[i : i + COPY_WORDS]) in runs for i in range(len(quoted))):
-            return True
-    return False
-
-
-_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\(\d[^)]*\)")
-
-
-def missing_facts(text: str, evidence: str) -> list[str]:
-    """Numbers and codes ('14nm', '128') of `evidence` that `text` does not mention (dates
-    are left out: a sentence's dateline is rarely what was asked)."""
-    said = set(words(text))
-    evidence = _DATE.sub(" ", evidence)
-    facts = identifiers(evidence) | {w for w in words(evidence) if w.isdigit() and len(w) > 1}
-    return sorted(f for f in facts if f not in said)
 
 
 LLM_WAIT_S = 10.0  # seconds a question waits for the model before the evidence answers it
@@ -326,8 +288,8 @@ class GenerativeGenerator:
         dropped: list[str] = []
         for start, end in split_sentences(text):
             raw = text[start:end].strip()
-            cited_ns = [int(n) for m in _MARKER.findall(raw) for n in m.split(",")]
-            sentence = " ".join(_MARKER.sub(" ", _META.sub("", raw)).split()).replace(" .", ".")
+            cited_ns = [int(n) for m in MARKER.findall(raw) for n in m.split(",")]
+            sentence = " ".join(MARKER.sub(" ", _META.sub("", raw)).split()).replace(" .", ".")
             sentence = re.sub(r"\s*,\s*([.!?])$", r"\1", sentence.replace(" ,", ","))
             sentence = sentence[:1].upper() + sentence[1:]
             if len(sentence) < 2 or not any(ch.isalnum() for ch in sentence):

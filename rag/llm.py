@@ -224,6 +224,9 @@ def label(llm: BaseChatModel | None) -> str:
         return "quotes from the articles (no language model)"
     if isinstance(llm, LlamaCppChat):
         return f"{LABELS.get(llm.model_name, llm.model_name)} on this computer"
+    local = getattr(llm, "local_model", "")  # rag.llm_server.ServerChat
+    if local:
+        return f"{LABELS.get(local, local)} on this computer, {getattr(llm, 'slots', 1)} at once"
     name = getattr(llm, "model_name", None) or getattr(llm, "model", None) or type(llm).__name__
     base = str(getattr(llm, "openai_api_base", None) or "")
     host = base.split("://", 1)[-1].split("/", 1)[0]

@@ -90,7 +90,8 @@ def make_answerability(
         return None
     if mode in ("judge", "both") and not judge:
         raise ConfigError(
-            f"answerability = {mode} needs the local LLM (llm = local) to judge; use 'model'"
+            f"answerability = {mode} needs the local LLM (in process or llama-server) to judge; "
+            "use 'model'"
         )
     model = AnswerabilityModel.load()
     thresholds = dict(model.thresholds)
@@ -149,8 +150,10 @@ class RagService:
         if llm is None and writer is None:
             llm = make_llm(settings)
         self.llm = llm
-        self.llm_queue = ModelQueue(settings.llm_slots)  # turns at the model, shared by all
-        judge = llm if isinstance(llm, LlamaCppChat) else None  # needs next-token logits
+        # turns at the model, shared by all: the in-process model writes one answer at a time
+        slots = 1 if isinstance(llm, LlamaCppChat) else settings.llm_slots
+        self.llm_queue = ModelQueue(slots)
+        judge = llm if hasattr(llm, "yes_probability") else None  # reads next-token logits
         self.answerability = make_answerability(
             settings,
             judge is not None,

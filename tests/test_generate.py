@@ -12,11 +12,11 @@ from rag.answer import NOT_STATED_NO_WORDS, Answer
 from rag.answerable import AnswerabilityCheck
 from rag.articles import Article
 from rag.checker import SupportChecker
+from rag.drafts import missing_facts
 from rag.generate import (
     INJECTION,
     GenerativeGenerator,
     judge_prompt,
-    missing_facts,
     passages_for,
     prompt,
 )

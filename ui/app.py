@@ -107,6 +107,7 @@ def build_app(service: RagService) -> gr.Blocks:
         demo.load(chat.restore, turns, [chatbot, sources], api_visibility="private")
         gr.api(h.ask, api_name="ask")
         gr.api(h.ask_stream, api_name="ask_stream")
+        gr.api(h.ask_events, api_name="ask_events")
     return demo
 
 
@@ -123,7 +124,7 @@ def launch(service: RagService, host: str, port: int, **kwargs: Any) -> Any:
     demo.launch(
         server_name=host, server_port=port, show_error=False, css=CSS, head=HEAD,
         max_file_size=int(settings.max_file_mb * 1024 * 1024), quiet=True,
-        prevent_thread_lock=True, **kwargs,
+        prevent_thread_lock=True, max_threads=settings.ui_concurrency + 8, **kwargs,
     )  # fmt: skip
     if not quiet:
         print(f"The chat is served at {demo.local_url} (Ctrl+C stops it).", flush=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import IndexProgress, IndexReport, RagError, RagService
+from rag import Answer, IndexProgress, IndexReport, RagError, RagService, Stage
 from ui.views import (
     OOPS,
     escape,
@@ -35,9 +35,34 @@ class Handlers:
         """Answer `question` (history: [question, answer] pairs) as JSON with citations."""
         pairs = [(str(q), str(a)) for q, a in (history or [])]
         try:
-            return self.service.answer(question, pairs).model_dump(exclude={"language"})
+            return _json(self.service.answer(question, pairs))
         except RagError as exc:
             return {"error": str(exc)}
+
+    def ask_events(
+        self, question: str, history: list[list[str]] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The answer as events: `evidence` (the checked passages, at once), `stage` (what
+        the writer does: waiting with `ahead`, reading, writing, checking), `text` (written so
+        far), then `answer` (the checked answer) or `error`, and `translated` (the answer
+        again, as `/ask` gives it, once its quotes are translated, when they were)."""
+        pairs = [(str(q), str(a)) for q, a in (history or [])]
+        try:
+            stream = self.service.stream(question, pairs)
+            preview = stream.preview
+            yield {"event": "evidence", "answer": _json(preview) if preview else None}
+            for event in stream.events():
+                if isinstance(event, Stage):
+                    yield {"event": "stage", "stage": event.name, "ahead": event.ahead}
+                else:
+                    yield {"event": "text", "text": stream.text}
+            answer = stream.answer
+            yield {"event": "answer", "answer": _json(answer)}
+            translated = self.service.translate(answer)  # the answer did not wait for these
+            if translated != answer:
+                yield {"event": "translated", "answer": _json(translated)}
+        except RagError as exc:
+            yield {"event": "error", "error": str(exc)}
 
     def ask_stream(self, question: str, history: list[list[str]] | None = None) -> Iterator[str]:
         """The answer text as it is written, then the final, checked answer text."""
@@ -122,3 +147,7 @@ class Handlers:
 
     def on_load(self, query: str) -> tuple[str, list[list[Any]]]:
         return status_text(self.service), library_rows(self.service, query)
+
+
+def _json(answer: Answer) -> dict[str, Any]:
+    return answer.model_dump(exclude={"language"})

@@ -29,7 +29,7 @@ CSS = """
 #sources .src .tr .lbl { display: block; font-size: 0.8em; opacity: 0.7; }
 a.cite { font-weight: 600; text-decoration: none; cursor: pointer; }
 .answer .text { margin: 0 0 6px; }
-.answer .state { font-size: 0.9em; opacity: 0.75; margin: 0 0 6px; }
+.answer .state { font-size: 0.9em; opacity: 0.75; margin: 6px 0 0; }
 .answer .state .dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%;
   background: var(--color-accent); margin-right: 6px; animation: pulse 1s infinite alternate; }
 @keyframes pulse { from { opacity: 0.25; } to { opacity: 1; } }

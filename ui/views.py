@@ -27,6 +27,7 @@ WORDS = {
         "writing": "Writing the answer…",
         "checking": "Checking each sentence against the passages…",
         "evidence": "Found in the articles:",
+        "sources": "Sources:",
         "related": "Related passages (they do not answer it):",
         "removed": "{n} unsupported sentence(s) removed.",
     },
@@ -38,6 +39,7 @@ WORDS = {
         "writing": "Menulis jawaban…",
         "checking": "Memeriksa setiap kalimat dengan bagian artikel…",
         "evidence": "Ditemukan di artikel:",
+        "sources": "Sumber:",
         "related": "Bagian artikel terkait (tidak menjawabnya):",
         "removed": "{n} kalimat tanpa dukungan dihapus.",
     },
@@ -107,6 +109,7 @@ def render(answer: Answer, group: str) -> str:
         return out + "</div>"
     out = '<div class="answer"><p class="text">'
     out += _CITE.sub(lambda m: _link(group, m[1], f"[{m[1]}]"), text) + "</p>"
+    out += f'<p class="label">{escape(w["sources"])}</p>'  # where the evidence was listed
     out += _cited_list(answer.citations, group)
     if answer.dropped:
         out += f'<p class="dropped">{escape(w["removed"].format(n=len(answer.dropped)))}</p>'
@@ -123,16 +126,15 @@ def render_progress(stage: Stage | None, preview: Answer | None, text: str, grou
     state = w["searching"] if stage is None else w.get(stage.name, "")
     if stage is not None and stage.name == "waiting":
         state = w["waiting"].format(ahead=stage.ahead) if stage.ahead else w["next"]
-    out = (
-        f'<div class="answer writing"><p class="state"><span class="dot"></span>{escape(state)}</p>'
-    )
+    out = '<div class="answer writing">'
     if text.strip():
         said = _CITE.sub(lambda m: _link(group, m[1], f"[{m[1]}]"), escape(text))
         out += f'<p class="text">{said}</p>'
     if preview is not None and preview.citations:
         out += f'<p class="label">{escape(w["evidence"])}</p>'
         out += _cited_list(preview.citations, group)
-    return out + "</div>"
+    # last, so that nothing above it moves when it goes
+    return out + f'<p class="state"><span class="dot"></span>{escape(state)}</p></div>'
 
 
 def sources_group(service: RagService, answer: Answer, group: str) -> str:

@@ -164,8 +164,9 @@ class AnswerStream:
 
 
 STOPPED = {
-    "en": "Stopped. The passages found so far are below.",
-    "id": "Dihentikan. Bagian artikel yang sudah ditemukan ada di bawah.",
+    "en": "Stopped before the answer was written: the passages found are quoted above.",
+    "id": "Dihentikan sebelum jawaban selesai ditulis: bagian artikel yang ditemukan dikutip "
+    "di atas.",
 }
 
 

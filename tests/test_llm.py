@@ -247,13 +247,15 @@ def test_stop_keeps_the_evidence_and_frees_the_model(
     chat_page: Page, local_service: RagService, artifacts: Path
 ) -> None:
     page = chat_page
-    _submit(page, "Which companies stopped selling technology to Russia, and why?")
+    # Indonesian over Indonesian: nothing to translate after, so the model's queue shows
+    # the writing itself stopped
+    _submit(page, "Perusahaan teknologi apa saja yang berhenti menjual ke Rusia, dan mengapa?")
     bubble = page.locator("#chatbot .answer").last
-    bubble.get_by_text("Found in the articles").wait_for()  # the evidence, before any text
-    bubble.get_by_text("Writing the answer").wait_for()
+    bubble.get_by_text("Ditemukan di artikel").wait_for()  # the evidence, before any text
+    bubble.get_by_text("Menulis jawaban").wait_for()
     page.screenshot(path=str(artifacts / "llm-1-writing.png"))
     page.locator("#question button.stop-button").click()
-    page.locator("#chatbot .answer:not(.writing)").get_by_text("Stopped").wait_for()
+    page.locator("#chatbot .answer:not(.writing)").get_by_text("Dihentikan").wait_for()
     stopped = page.locator("#chatbot .answer").last
     assert stopped.locator("li .title").count() >= 1  # the passages found stay, cited
     assert local_service.llm_queue.busy == 0  # the model is free for the next question

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rag.config import Settings, load_settings
-from rag.errors import RagError
+from rag.errors import BackendUnavailable, RagError
 
 if TYPE_CHECKING:
     from rag.service import RagService
@@ -269,7 +269,11 @@ def serve(
     from ui.app import launch
 
     settings = _settings(config, host=host, port=port)
-    server = start_for_serving(settings)  # several answers at once, when it is built
+    try:
+        server = start_for_serving(settings)  # several answers at once, when it is built
+    except BackendUnavailable as exc:  # the chat still works, one answer at a time
+        typer.echo(f"{exc}; answers are written in process, one at a time", err=True)
+        server = None
     if server is not None:
         typer.echo(f"llama-server writes {server.slots} answers at once (log: {server.log_path})")
     try:

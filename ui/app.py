@@ -78,6 +78,7 @@ def build_app(service: RagService) -> gr.Blocks:
             table = gr.Dataframe(
                 headers=["Title", "Source", "Date", "Passages", "ID"],
                 value=library_rows(service), interactive=False, wrap=True, elem_id="library",
+                column_widths=["38%", "20%", "12%", "10%", "20%"],
             )  # fmt: skip
             with gr.Row():
                 with gr.Column():

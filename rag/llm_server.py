@@ -14,6 +14,7 @@ import contextlib
 import math
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -101,7 +102,7 @@ class LlamaServer:
         ]  # fmt: skip
         with self.log_path.open("w") as log:
             self.process = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_lower_priority
+                cmd, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_child_setup
             )
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         try:
@@ -146,11 +147,20 @@ class LlamaServer:
 SERVER_NICENESS = 10
 
 
-def _lower_priority() -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _child_setup() -> None:
     """In the server's process before it starts: below the chat's own work, so that the
     search that shows a reader the evidence is not kept waiting by other readers' answers
-    being written (they take what the search leaves of the two cores)."""
+    being written (they take what the search leaves of the two cores); and ended with its
+    parent, however the parent ends (a SIGTERM or SIGKILL runs no `finally`)."""
     os.nice(SERVER_NICENESS)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_loopback_port() -> int:

@@ -331,3 +331,38 @@ def test_the_served_model_writes_answers_at_once(
     assert chip.mode == "generative" and "14" in chip.answer and chip.language == "en"
     assert (not days.abstained and "tiga" in days.answer.lower()) or "3" in days.answer
     assert "2 at once" in service.status().writer
+
+
+def test_the_server_ends_with_the_process_that_started_it(
+    llama_server: LlamaServer, local_service: RagService, tmp_path: Path
+) -> None:
+    """A SIGKILL runs no `finally`: the server must not outlive `rag serve` anyway."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from rag.config import Settings\n"
+        "from rag.llm_server import LlamaServer\n"
+        f"server = LlamaServer(Settings(index_dir={str(tmp_path)!r}, "
+        f"models_dir={str(local_service.settings.models_dir)!r}, llm_slots=1))\n"
+        "print(server.process.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)  # running
+    parent.send_signal(signal.SIGKILL)
+    parent.wait(10)
+    for _ in range(50):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("llama-server outlived the process that started it")

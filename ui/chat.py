@@ -33,6 +33,7 @@ class Conversation:
     answers: list[Answer] = field(default_factory=list)
     panels: list[str] = field(default_factory=list)  # each answer's part of the sources panel
     asking: tuple[str, Answer | None, AnswerStream | None] | None = None  # question, preview
+    preview_panel: str | None = None  # the preview's sources, read once per question
 
     def group(self, i: int) -> str:
         return f"g{i + 1}"
@@ -77,8 +78,8 @@ class Chat:
             stage = stream.stage if stream is not None else None
             text = stream.text if stream is not None else ""
             messages += [_user(question), _bot(render_progress(stage, preview, text, group))]
-            if preview is not None and preview.citations:
-                panels.append(sources_group(self.service, preview, group))
+            if conv.preview_panel is not None:
+                panels.append(conv.preview_panel)
         return messages, panel(panels), [a.model_dump() for a in conv.answers]
 
     def restore(self, turns: Turns | None, request: gr.Request) -> tuple[Messages, str]:
@@ -110,12 +111,18 @@ class Chat:
             yield skip, skip, skip, skip, TOO_LONG.format(n=len(question), limit=MAX_QUESTION)
             return
         conv = self._conversation(request, turns)
-        conv.asking = (question, None, None)
+        conv.asking, conv.preview_panel = (question, None, None), None
         messages, shown, _ = self._view(conv)
         yield "", messages, skip, skip, ""
         try:
             stream = self.service.stream(question, conv.answers)
             conv.asking = (question, stream.preview, stream)
+            preview = stream.preview
+            conv.preview_panel = (  # not re-read from the index at every redraw
+                sources_group(self.service, preview, conv.group(len(conv.answers)))
+                if preview is not None and preview.citations
+                else None
+            )
             messages, shown, _ = self._view(conv)
             yield skip, messages, shown, skip, skip
             last = time.monotonic()

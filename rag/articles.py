@@ -19,7 +19,8 @@ from rag.formats import Skipped as Skipped
 from rag.formats import _HTMLText as _HTMLText
 from rag.formats import decode as decode
 from rag.formats import discover as discover
-from rag.formats import html_text, jsonl_records, read_text
+from rag.formats import jsonl_records, read_text
+from rag.pages import read_page
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Article:
     path: str
     url: str | None = None
     dateline: str | None = None
+    author: str | None = None
+    language: str | None = None  # as the page declares it
 
     @property
     def content_hash(self) -> str:
@@ -164,6 +167,8 @@ def _make(
     url: str | None = None,
     published: str | None = None,
     source: str | None = None,
+    author: str | None = None,
+    language: str | None = None,
 ) -> Article:
     if not cleaned.text.strip():
         raise ArticleError(f"{path}: no article text after cleaning")
@@ -176,6 +181,8 @@ def _make(
         path=path,
         url=url,
         dateline=cleaned.dateline,
+        author=author,
+        language=language,
     )
 
 
@@ -201,20 +208,46 @@ def parse_file(
     if suffix == ".jsonl":
         yield from _parse_jsonl(text, name, rules)
     elif suffix in (".html", ".htm"):
-        parser = html_text(text)
-        cleaned = clean("".join(parser.parts), rules, title_from_first_line=False)
-        meta = parser.meta
-        yield _make(
-            base_id,
-            cleaned,
-            name,
-            title=meta.get("og:title") or parser.title,
-            url=meta.get("og:url"),
-            source=meta.get("og:site_name"),
-            published=extract_date(meta.get("article:published_time", "")),
-        )
+        yield article_from_html(text, name, rules, doc_id=base_id)
     else:
         yield _make(base_id, clean(text, rules), name)
+
+
+def article_from_html(
+    html: str, name: str, rules: Rules, url: str | None = None, *, doc_id: str | None = None
+) -> Article:
+    """The article of a web page (`rag.pages`), cleaned of news boilerplate like any text;
+    `url` is where it was fetched from (its id and source when given)."""
+    page = read_page(html, url)
+    text = page.text
+    first, _, rest = text.lstrip().partition("\n")
+    if page.title and rest and _same_heading(first, page.title):  # the headline is no body
+        text = rest
+    cleaned = clean(text, rules, title_from_first_line=False)
+    return _make(
+        doc_id or url_id(url or name),
+        cleaned,
+        name,
+        title=page.title,
+        url=url or page.url,
+        source=page.site,
+        published=page.published,
+        author=page.author,
+        language=page.language,
+    )
+
+
+def _same_heading(line: str, title: str) -> bool:
+    a, b = (" ".join(s.casefold().split()) for s in (line, title))
+    return bool(a) and (a == b or (len(a) >= 12 and b.startswith(a)))
+
+
+def url_id(url: str) -> str:
+    """A readable, stable doc_id for a URL: host and path as a slug, plus a short hash of the
+    whole URL (two pages of one site may slug alike)."""
+    bare = re.sub(r"^[a-z]+://(?:www\.)?", "", url, flags=re.IGNORECASE)
+    digest = hashlib.sha256(url.encode("utf-8", "replace")).hexdigest()[:8]
+    return f"{slug(bare)[:80].strip('-')}-{digest}"
 
 
 def _parse_jsonl(text: str, name: str, rules: Rules) -> Iterator[Article | Skipped]:

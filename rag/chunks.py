@@ -102,6 +102,8 @@ def chunk_article(article: Article, chunk_size: int = 500, overlap: int = 1) -> 
                     "source": article.source,
                     "path": article.path,
                     "url": article.url or "",
+                    "author": article.author or "",
+                    "language": article.language or "",
                     "chunk_index": n,
                     "char_start": start,
                     "char_end": end,

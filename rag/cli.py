@@ -46,7 +46,11 @@ def _service(settings: Settings) -> RagService:
 @app.command()
 def index(
     paths: Annotated[
-        list[str] | None, typer.Argument(help="Files, folders or globs (default: seeds/).")
+        list[str] | None,
+        typer.Argument(
+            help="Files, folders, globs, or http(s) URLs of pages or RSS/Atom feeds "
+            "(default: seeds/)."
+        ),
     ] = None,
     prune: Annotated[
         bool, typer.Option("--prune", help="Remove indexed articles missing from PATHS.")
@@ -56,10 +60,12 @@ def index(
     ] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Index articles (.txt, .md, .html, .jsonl): new and changed ones are embedded, unchanged
-    ones skipped, duplicates reported. The chat sees the new index only once it is complete.
+    """Index articles (.txt, .md, .html, .jsonl, or web pages by URL): new and changed ones are
+    embedded, unchanged ones skipped, duplicates reported. The chat sees the new index only
+    once it is complete.
 
     Examples: `rag index seeds/` · `rag index 'news/*.jsonl' --prune` · `rag index --full`
+    · `rag index https://example.com/feed.xml`
     """
     from rich.progress import (
         BarColumn,

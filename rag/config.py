@@ -52,7 +52,14 @@ class Settings(BaseSettings):
     )
     chunk_size: int = Field(500, ge=100, le=4000, description="Target chunk length in chars.")
     chunk_overlap: int = Field(1, ge=0, le=5, description="Sentences repeated between chunks.")
-    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped.")
+    max_file_mb: float = Field(
+        20.0, gt=0, description="Files (and fetched pages) larger than this are skipped."
+    )
+    fetch_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="Seconds a URL may keep `rag index URL` waiting."
+    )
+    fetch_max_redirects: int = Field(5, ge=0, le=30, description="Redirects a URL may take.")
+    feed_max_items: int = Field(50, ge=1, le=1000, description="Items indexed from one feed.")
     near_duplicates: Literal["skip", "index"] = Field(
         "skip",
         description="An article this close to an indexed one (the same wire story twice) is "

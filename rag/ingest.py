@@ -23,8 +23,23 @@ from rag.catalog import Catalog
 from rag.chunks import chunk_article
 from rag.config import Settings
 from rag.errors import ConfigError, RagError
+from rag.fetch import Fetcher, Limits, is_url
+from rag.formats import Skipped
 
 _RECORD = re.compile(r":\d+$")  # "file.jsonl:12": one record of a file
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def fetcher_for(settings: Settings) -> Fetcher:
+    """The fetcher `settings` describe (the service's composition root builds one)."""
+    return Fetcher(
+        Limits(
+            timeout_s=settings.fetch_timeout_s,
+            max_bytes=int(settings.max_file_mb * 1024 * 1024),
+            max_redirects=settings.fetch_max_redirects,
+            feed_items=settings.feed_max_items,
+        )
+    )
 
 
 @contextmanager
@@ -72,13 +87,30 @@ def unique_ids(articles: list[Article], indexed: dict[str, IndexedArticle]) -> l
     return out
 
 
+def _split(sources: list[Path | str]) -> tuple[list[Path | str], list[str], list[Skipped]]:
+    paths: list[Path | str] = []
+    urls: list[str] = []
+    bad: list[Skipped] = []
+    for src in sources:
+        if is_url(src):
+            urls.append(str(src).strip())
+        elif isinstance(src, str) and _SCHEME.match(src):
+            bad.append(Skipped(src, "only http:// and https:// addresses can be fetched"))
+        else:
+            paths.append(src)
+    return paths, urls, bad
+
+
 class Ingestor:
     """Indexes sources into the catalog's collections as atomic runs."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, rules: Rules) -> None:
+    def __init__(
+        self, settings: Settings, catalog: Catalog, rules: Rules, fetcher: Fetcher | None = None
+    ) -> None:
         self.settings = settings
         self.catalog = catalog
         self.rules = rules
+        self.fetcher = fetcher or fetcher_for(settings)
         self._lock = threading.Lock()  # one run at a time in this process too
 
     def build_index(
@@ -103,8 +135,7 @@ class Ingestor:
                     f"the index was chunked with size/overlap {built}, the settings say "
                     f"{chunking}: rebuild with `rag index --full` or change the chunk settings back"
                 )
-            max_bytes = int(s.max_file_mb * 1024 * 1024)
-            articles, skipped = load_articles(sources, self.rules, max_bytes)
+            articles, skipped = self._load(list(sources))
             report = index_articles(
                 unique_ids(articles, store.articles()),
                 skipped,
@@ -122,3 +153,18 @@ class Ingestor:
             )
             self.catalog.drop_replaced(others, full=full)
             return report
+
+    def _load(self, sources: list[Path | str]) -> tuple[list[Article], list[Skipped]]:
+        """Files, folders and globs read from disk; http(s) URLs fetched (pages and feeds)."""
+        paths, urls, skipped = _split(sources)
+        articles: list[Article] = []
+        if paths or not urls:  # no sources at all: load_articles says so
+            max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+            found, bad = load_articles(paths, self.rules, max_bytes)
+            articles += found
+            skipped += bad
+        if urls:
+            fetched, bad = self.fetcher.articles(urls, self.rules)
+            articles += fetched
+            skipped += bad
+        return articles, skipped

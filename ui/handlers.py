@@ -128,6 +128,28 @@ class Handlers:
         out, ok = self._indexed(run, query, progress)
         return (*out, *(("", "") if ok else (gr.skip(), gr.skip())))
 
+    def add_urls(
+        self,
+        urls: str,
+        query: str,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (gradio injects it by default)
+    ) -> tuple[Any, ...]:
+        """Fetch and index the addresses (one per line, or separated by spaces)."""
+        wanted = urls.split()
+        if not wanted:
+            return (*self.library_update("Paste one or more addresses first.", query), gr.skip())
+        reports: list[IndexReport] = []
+
+        def run(cb: Callable[[IndexProgress], None]) -> IndexReport:
+            reports.append(self.service.add_urls(wanted, cb))
+            return reports[-1]
+
+        out, ok = self._indexed(run, query, progress)
+        if ok or not reports:
+            return (*out, "" if ok else gr.skip())
+        bad = {s.path for s in reports[0].skipped}
+        return (*out, "\n".join(u for u in wanted if u in bad) or "")  # the skipped stay
+
     def delete(self, doc_id: str, query: str) -> LibraryOut:
         if not doc_id:
             return self.library_update("Click an article in the table first.", query)

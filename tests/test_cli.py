@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from rag.articles import Article
-from tests.helpers import CHIP_SENTENCE, SEEDS
+from tests.helpers import CHIP_SENTENCE, SEEDS, Reply, site
 
 
 def rag(*args: str, index_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -66,6 +66,17 @@ def test_index_command_reports_and_is_incremental(tmp_path: Path) -> None:
     assert "1 added" in first.stdout and "index: 1 articles" in first.stdout
     second = rag("index", str(SEEDS), index_dir=index_dir, cwd=tmp_path)
     assert "0 added" in second.stdout and "1 unchanged" in second.stdout
+
+
+def test_index_command_fetches_urls(tmp_path: Path) -> None:
+    body = "<p>" + CHIP_SENTENCE + "</p><p>Aturan itu berlaku sejak Oktober 2022.</p>"
+    page = f"<html><head><title>Batas chip Cina</title></head><body>{body}</body></html>"
+    with site({"/chip": Reply(page.encode())}) as web:
+        url = web.url + "/chip"
+        out = rag("index", url, web.url + "/hilang", index_dir=tmp_path / "idx", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "1 added" in out.stdout and "1 skipped" in out.stdout
+    assert f"skipped: {web.url}/hilang: HTTP 404 Not Found" in " ".join(out.stdout.split())
 
 
 def test_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from index.pipeline import IndexProgress, IndexReport
 from rag.config import Settings, load_settings
-from rag.errors import RagError
+from rag.errors import ConfigError, RagError
 from rag.schema import Answer, AnswerStream, Citation, Stage
 from rag.service import MAX_QUESTION, History, RagService, Status
 from rag.translate import MACHINE
@@ -24,6 +24,7 @@ __all__ = [
     "Answer",
     "AnswerStream",
     "Citation",
+    "ConfigError",
     "History",
     "IndexProgress",
     "IndexReport",

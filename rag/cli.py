@@ -264,17 +264,27 @@ def _fmt(value: object) -> str:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
+    insecure_no_auth: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-no-auth",
+            help="Serve beyond loopback without a login (anyone can delete articles).",
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the chat in the browser.
 
-    Example: `rag serve --port 7860`, then open http://127.0.0.1:7860
+    Example: `rag serve --port 7860`, then open http://127.0.0.1:7860. Beyond loopback
+    (`--host 0.0.0.0`) set RAG_UI_USER and RAG_UI_PASSWORD first.
     """
     from rag.llm_server import start_for_serving
     from rag.service import RagService
-    from ui.app import launch
+    from ui.app import check_exposure, launch
 
     settings = _settings(config, host=host, port=port)
+    # before llama-server starts: a refused bind must not leave it running
+    check_exposure(settings, settings.host, insecure_no_auth=insecure_no_auth, quiet=True)
     try:
         server = start_for_serving(settings)  # several answers at once, when it is built
     except BackendUnavailable as exc:  # the chat still works, one answer at a time
@@ -284,7 +294,7 @@ def serve(
         typer.echo(f"llama-server writes {server.slots} answers at once (log: {server.log_path})")
     try:
         service = RagService(settings, llm=server.chat if server is not None else None)
-        launch(service, settings.host, settings.port)
+        launch(service, settings.host, settings.port, insecure_no_auth=insecure_no_auth)
     finally:
         if server is not None:
             server.close()

@@ -157,6 +157,12 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535)
     ui_user: str | None = Field(None, description="With ui_password: the chat asks to log in.")
     ui_password: SecretStr | None = Field(None, description="The login password (from env).")
+    ui_login_attempts: int = Field(
+        5, ge=1, le=1000, description="Failed logins one address may make per minute."
+    )
+    ui_login_delay_s: float = Field(
+        0.5, ge=0, le=10, description="Seconds every login attempt waits (slows guessing)."
+    )
     ui_concurrency: int = Field(
         64, ge=1, le=256, description="Questions handled at once: a question waiting for the "
         "model (see llm_slots) holds one, so this is how many readers see their evidence at "

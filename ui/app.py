@@ -7,12 +7,15 @@ what they show.
 
 from __future__ import annotations
 
+import ipaddress
+import sys
 from typing import Any
 
 import gradio as gr
 
-from rag import RagService
+from rag import ConfigError, RagService, Settings
 from ui.chat import Chat
+from ui.guard import Guard, LoginLimiter
 from ui.handlers import Handlers
 from ui.page import CSS, HEAD, HELP
 from ui.views import library_rows, panel, render, sources_group, status_text
@@ -121,20 +124,65 @@ def build_app(service: RagService) -> gr.Blocks:
     return demo
 
 
-def launch(service: RagService, host: str, port: int, **kwargs: Any) -> Any:
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable only from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def check_exposure(
+    settings: Settings, host: str, *, insecure_no_auth: bool = False, quiet: bool = False
+) -> None:
+    """Refuse to serve beyond loopback without a login, unless `insecure_no_auth`; then say so
+    loudly on stderr (unless `quiet`)."""
+    if (settings.ui_user and settings.ui_password) or is_loopback(host):
+        return
+    if not insecure_no_auth:
+        raise ConfigError(
+            f"refusing to serve on {host} without a login: anyone who can reach it could "
+            "delete articles; set RAG_UI_USER and RAG_UI_PASSWORD, or pass "
+            "--insecure-no-auth to serve it open anyway"
+        )
+    if quiet:
+        return
+    print(
+        f"WARNING: serving on {host} WITHOUT A LOGIN (--insecure-no-auth): anyone who can "
+        "reach this address can read, add and delete articles.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def launch(
+    service: RagService, host: str, port: int, *, insecure_no_auth: bool = False, **kwargs: Any
+) -> Any:
     """Serve the app; blocks unless `prevent_thread_lock=True` is passed. Says where it
-    serves in one line (unless `quiet=True`), without Gradio's own start-up hints."""
+    serves in one line (unless `quiet=True`), without Gradio's own start-up hints.
+
+    Beyond loopback it needs a login (ui_user and ui_password), or `insecure_no_auth`:
+    anyone who can reach the page can delete articles."""
     settings = service.settings
+    check_exposure(settings, host, insecure_no_auth=insecure_no_auth)
+    login = bool(settings.ui_user and settings.ui_password)
     demo = build_app(service)
     demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
-    if settings.ui_user and settings.ui_password:
+    if login:
+        assert settings.ui_user and settings.ui_password  # for the type checker
         kwargs.setdefault("auth", (settings.ui_user, settings.ui_password.get_secret_value()))
+    limiter = LoginLimiter(settings.ui_login_attempts, 60.0, settings.ui_login_delay_s)
+    from starlette.middleware import Middleware
+
     quiet = kwargs.pop("quiet", False)
     block = not kwargs.pop("prevent_thread_lock", False)
     demo.launch(
         server_name=host, server_port=port, show_error=False, css=CSS, head=HEAD,
         max_file_size=int(settings.max_file_mb * 1024 * 1024), quiet=True,
-        prevent_thread_lock=True, max_threads=settings.ui_concurrency + 8, **kwargs,
+        prevent_thread_lock=True, max_threads=settings.ui_concurrency + 8,
+        app_kwargs={"middleware": [Middleware(Guard, limiter=limiter)]}, **kwargs,
     )  # fmt: skip
     if not quiet:
         print(f"The chat is served at {demo.local_url} (Ctrl+C stops it).", flush=True)

@@ -3,7 +3,6 @@ status line and the library table. Pure functions over `rag`'s public API."""
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from typing import Any
@@ -46,9 +45,27 @@ WORDS = {
 }
 
 
+# HTML's special characters and Markdown's, as character references, in one pass: the chat
+# and the notes render Markdown, and what an article (or anyone) writes must stay text: no
+# image, link, autolink or emphasis may come out of it. A newline is a <br>, so that a blank
+# line can't end the HTML block it is in and let Markdown parse the rest.
+_INERT = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "\n": "<br>"}
+    | {c: f"&#{ord(c)};" for c in "[]!*_`~#|\\:$"}
+)
+
+
 def escape(text: str) -> str:
-    """HTML-escaped text (quotes too)."""
-    return html.escape(text, quote=True)
+    """`text` as inert HTML: escaped for HTML and for Markdown (see `_INERT`)."""
+    return text.translate(_INERT)
+
+
+def _linked(text: str, group: str) -> str:
+    """Escaped `text` whose `[n]` markers link to the sources panel."""
+    parts = _CITE.split(text)  # text, n, text, n, ..., text
+    return "".join(
+        escape(p) if i % 2 == 0 else _link(group, p, f"[{p}]") for i, p in enumerate(parts)
+    )
 
 
 def words_for(lang: str) -> dict[str, str]:
@@ -108,7 +125,7 @@ def render(answer: Answer, group: str) -> str:
             out += _cited_list(answer.related, group, "r", "related")
         return out + "</div>"
     out = '<div class="answer"><p class="text">'
-    out += _CITE.sub(lambda m: _link(group, m[1], f"[{m[1]}]"), text) + "</p>"
+    out += _linked(answer.answer, group) + "</p>"
     out += f'<p class="label">{escape(w["sources"])}</p>'  # where the evidence was listed
     out += _cited_list(answer.citations, group)
     if answer.dropped:
@@ -128,7 +145,7 @@ def render_progress(stage: Stage | None, preview: Answer | None, text: str, grou
         state = w["waiting"].format(ahead=stage.ahead) if stage.ahead else w["next"]
     out = '<div class="answer writing">'
     if text.strip():
-        said = _CITE.sub(lambda m: _link(group, m[1], f"[{m[1]}]"), escape(text))
+        said = _linked(text, group)
         out += f'<p class="text">{said}</p>'
     if preview is not None and preview.citations:
         out += f'<p class="label">{escape(w["evidence"])}</p>'

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from rag.dates import extract_date as extract_date
-from rag.errors import ArticleError
+from rag.errors import ArticleError, ConfigError
 from rag.formats import MAX_FILE_BYTES as MAX_FILE_BYTES
 from rag.formats import SUPPORTED as SUPPORTED
 from rag.formats import Skipped as Skipped
@@ -62,16 +62,21 @@ class Rules:
                 raise ArticleError(f"cannot read boilerplate rules {extra}: {exc}") from exc
             for key in ("drop_lines", "drop_trailing", "source_patterns"):
                 data[key] = [*data.get(key, []), *more.get(key, [])]
-        flags = re.IGNORECASE
+        where = str(extra) if extra is not None else "the built-in rules"
 
-        def full(patterns: list[str]) -> list[re.Pattern[str]]:
-            return [re.compile(rf"(?:{p})", flags) for p in patterns]
+        def compiled(pattern: object, wrap: bool) -> re.Pattern[str]:
+            if not isinstance(pattern, str):
+                raise ConfigError(f"{where}: a rule must be a string, not {pattern!r}")
+            try:
+                return re.compile(rf"(?:{pattern})", re.IGNORECASE) if wrap else re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"{where}: bad pattern {pattern!r}: {exc}") from exc
 
         return cls(
-            drop_lines=full(data["drop_lines"]),
-            drop_trailing=full(data["drop_trailing"]),
-            dateline=re.compile(data["dateline"]),
-            source_patterns=[re.compile(p) for p in data["source_patterns"]],
+            drop_lines=[compiled(p, True) for p in data["drop_lines"]],
+            drop_trailing=[compiled(p, True) for p in data["drop_trailing"]],
+            dateline=compiled(data["dateline"], False),
+            source_patterns=[compiled(p, False) for p in data["source_patterns"]],
         )
 
 

@@ -9,13 +9,21 @@ refuses to mix them with ours, tells the user to rebuild, and drops them once a 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from index.runs import this_process
 from rag.config import Settings
 from rag.embeddings import ModelEmbeddings
-from rag.errors import BackendUnavailable, EmbeddingMismatch, IndexEmpty
+from rag.errors import (
+    BackendUnavailable,
+    ConfigError,
+    EmbeddingMismatch,
+    IndexEmpty,
+    describe,
+)
 from rag.store import VectorStore
 
 SEP = "--"
@@ -41,8 +49,39 @@ def make_client(settings: Settings) -> Any:
             raise BackendUnavailable(
                 f"cannot reach Chroma at {settings.chroma_host}:{settings.chroma_port}: {exc}"
             ) from exc
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    check_index_folder(settings.index_dir)
+    try:
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    except Exception as exc:  # sqlite3, Rust and Chroma errors: name the known causes
+        why = describe(exc)
+        raise ConfigError(f"cannot open the index at {settings.index_dir}: {why}") from exc
+
+
+def check_index_folder(folder: Path) -> None:
+    """A clear error, before Chroma opens it, when `folder` can't hold an index: a file, no
+    permission, read-only, or a SQLite file emptied to 0 bytes (which Chroma would silently
+    take for a new, empty index)."""
+    chroma = folder / "chroma"
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"the index folder {folder} is a file: set RAG_INDEX_DIR to a folder")
+    try:
+        chroma.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the index folder {folder}: {exc.strerror}") from exc
+    if not os.access(chroma, os.R_OK | os.X_OK):
+        raise ConfigError(f"the index folder {folder} cannot be read: check its permissions")
+    sqlite = chroma / "chroma.sqlite3"
+    if not os.access(chroma, os.W_OK) or (sqlite.exists() and not os.access(sqlite, os.W_OK)):
+        raise ConfigError(
+            f"the index folder {folder} is read-only: rag writes to it even to answer (Chroma "
+            "opens its database for writing); make it writable, or copy it and point "
+            "RAG_INDEX_DIR at the copy"
+        )
+    if sqlite.exists() and sqlite.stat().st_size == 0:
+        raise ConfigError(
+            f"the index database {sqlite} is empty (0 bytes): the index was truncated or lost; "
+            "restore it from a backup, or move the folder away and run `rag index` again"
+        )
 
 
 def reopen_client(client: Any) -> Any:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from rag.config import Settings, load_settings
-from rag.errors import BackendUnavailable, RagError
+from rag.errors import BackendUnavailable, RagError, describe
+
+MISSING = ("no file matches", "no such file or folder")  # a source path that isn't there
 
 if TYPE_CHECKING:
     from rag.service import RagService
@@ -117,6 +120,9 @@ def index(
         f"index: {status.articles} articles, {status.chunks} chunks, "
         f"{status.embedding_model}{cross}"
     )
+    missing = [s.path for s in report.skipped if s.reason in MISSING]
+    if missing:  # a path that isn't there is a mistake in the command, not a skipped file
+        raise RagError(f"no file matches {', '.join(missing)}: check the path")
 
 
 @app.command()
@@ -337,24 +343,46 @@ def models_fetch(
     typer.echo(f"{name}: {folder}")
 
 
-def main() -> None:
-    """Entry point: one clear line and exit code 1 for every expected error."""
+def _click_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
+    """(usage errors, aborts) of click and of the copy of click typer ships (typer 0.29 has
+    its own, whose errors are not `click.ClickException`s)."""
+    import click
+
+    usage: list[type[Exception]] = [click.exceptions.ClickException]
     try:
-        app(standalone_mode=False)
+        from typer._click import exceptions as typer_click  # no public name for these
+
+        usage.append(typer_click.ClickException)
+    except ImportError:  # pragma: no cover - another typer
+        pass
+    return tuple(usage), (click.exceptions.Abort, typer.Abort)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def main() -> None:
+    """Entry point: one clear line and exit code 1 for every error (RAG_DEBUG=1 adds the
+    traceback of an unexpected one)."""
+    try:
+        app(prog_name="rag", standalone_mode=False)
     except RagError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        _fail(str(exc))
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # click's own usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:
+        usage, aborts = _click_errors()
+        if isinstance(exc, aborts):
             sys.exit(1)
-        raise
+        if isinstance(exc, usage):
+            ctx = getattr(exc, "ctx", None)
+            where = ctx.command_path if ctx is not None else "rag"
+            _fail(f"{exc.format_message()} (see `{where} --help`)")  # type: ignore[attr-defined]
+        if os.environ.get("RAG_DEBUG"):
+            raise
+        _fail(describe(exc))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -171,6 +171,15 @@ class Settings(BaseSettings):
     ui_queue_size: int = Field(
         100, ge=1, description="Requests waiting beyond that; more are refused."
     )
+
+    @field_validator("index_dir", mode="before")
+    @classmethod
+    def _index_dir_given(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(
+                "is empty (RAG_INDEX_DIR=): set it to a folder, or unset it for the default .rag"
+            )
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class RagError(Exception):
     """Base class: a problem with a message that is safe to show a user as is."""
@@ -29,3 +31,33 @@ class IndexEmpty(RagError):
 
 class ModelError(RagError):
     """A packaged model cannot be downloaded, fails its checksum or cannot be unpacked."""
+
+
+_DISK_FULL = ("No space left on device", "database or disk is full", "disk is full")
+_DAMAGED = ("database disk image is malformed", "file is not a database", "file is encrypted")
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an error that is not a `RagError`: what went wrong and what to do. Known
+    causes (a full disk, a damaged index, a refused connection) are named; else the type and
+    the message's first line."""
+    chain: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and len(chain) < 10:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    text = " | ".join(str(x) for x in chain)
+    if any(getattr(x, "errno", None) == errno.ENOSPC for x in chain) or any(
+        m in text for m in _DISK_FULL
+    ):
+        return (
+            "the disk is full: free some space and run again (the index keeps its last "
+            "complete run)"
+        )
+    if any(m in text for m in _DAMAGED):
+        return (
+            "the index is damaged (its SQLite file is corrupt): restore a backup, or move the "
+            "index folder away and run `rag index` again"
+        )
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    return f"unexpected {type(exc).__name__}: {first} (RAG_DEBUG=1 shows the traceback)"

@@ -64,7 +64,8 @@ def discover(sources: Iterable[Path | str]) -> tuple[list[Path], list[Skipped]]:
     skipped: list[Skipped] = []
     for src in sources:
         src_str = str(src)
-        is_glob = any(c in src_str for c in "*?[")
+        # an existing path is a path, even with glob characters ("berita [1].txt")
+        is_glob = any(c in src_str for c in "*?[") and not Path(src).exists()
         matches = (
             [Path(p) for p in sorted(glob.glob(src_str, recursive=True))]
             if is_glob

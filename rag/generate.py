@@ -122,6 +122,36 @@ BUSY = {
 }
 
 
+UNREACHABLE = {
+    "en": "The language model could not be reached ({why}), so this answer quotes the passages "
+    "as the articles wrote them. Check that it runs (RAG_OPENAI_BASE_URL), or use --llm none.",
+    "id": "Model bahasa tidak dapat dihubungi ({why}), jadi jawaban ini mengutip bagian artikel "
+    "apa adanya.",
+}
+
+
+def unreachable(preview: Answer, exc: Exception) -> Answer:
+    """The evidence as the answer, when the model's endpoint failed (refused, timed out)."""
+    why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+    note = UNREACHABLE.get(preview.language, UNREACHABLE["en"]).format(why=why)
+    return preview.model_copy(update={"notes": [*preview.notes, note]})
+
+
+def endpoint_error(exc: Exception) -> bool:
+    """A failure of the model's endpoint (network, HTTP), not of our code."""
+    e: BaseException | None = exc
+    for _ in range(10):  # the chain: langchain wraps openai's error, which wraps httpx's
+        if e is None:
+            return False
+        module = type(e).__module__.split(".")[0]
+        if module in ("openai", "httpx", "httpcore") or isinstance(
+            e, (ConnectionError, TimeoutError)
+        ):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
 def busy(preview: Answer, ahead: int) -> Answer:
     """The evidence as the answer, when the model could not take the question in time."""
     note = BUSY.get(preview.language, BUSY["en"]).format(ahead=ahead)
@@ -181,15 +211,29 @@ class GenerativeGenerator:
                     return busy(preview, ticket.ahead)
                 yield Stage("waiting", ticket.ahead)
             yield Stage("reading")
-            check = self.extractive.answerability
-            if check is not None and check.uses_judge and self.judge is not None:
-                quotes = [p.quote for p in passages]
-                p_judge = self.judge.yes_probability(judge_prompt(question, quotes))
-                p, ok = check.decide(ev.p_model, p_judge)
-                if not ok:
-                    refused = self.extractive.refused(question, ev.lang, ev.ranked, p)
-                    return abstention(question, refused).model_copy(update={"mode": "generative"})
-            return (yield from self._write(question, chunks, ev, passages))
+            try:
+                return (yield from self._read_and_write(question, chunks, ev, passages))
+            except Exception as exc:
+                if not endpoint_error(exc):
+                    raise
+                return unreachable(preview, exc)
+
+    def _read_and_write(
+        self,
+        question: str,
+        chunks: list[Document],
+        ev: Evidence,
+        passages: list[Citation],
+    ) -> Generator[Event, None, Answer]:
+        check = self.extractive.answerability
+        if check is not None and check.uses_judge and self.judge is not None:
+            quotes = [p.quote for p in passages]
+            p_judge = self.judge.yes_probability(judge_prompt(question, quotes))
+            p, ok = check.decide(ev.p_model, p_judge)
+            if not ok:
+                refused = self.extractive.refused(question, ev.lang, ev.ranked, p)
+                return abstention(question, refused).model_copy(update={"mode": "generative"})
+        return (yield from self._write(question, chunks, ev, passages))
 
     def _write(
         self,

@@ -62,29 +62,44 @@ def writer_lock(settings: Settings) -> Iterator[None]:
         yield
 
 
-def unique_ids(articles: list[Article], indexed: dict[str, IndexedArticle]) -> list[Article]:
-    """Give an article a distinct doc_id when its file-stem id is taken by another file: by an
-    earlier file of this run, or by an indexed article whose file still exists elsewhere."""
+def _file_of(path: str) -> str:
+    return _RECORD.sub("", path)
+
+
+def unique_ids(
+    articles: list[Article], indexed: dict[str, IndexedArticle]
+) -> tuple[list[Article], list[Skipped]]:
+    """An article replaces only an article from the same source (file, or URL). A file or page
+    whose id is held by another source gets a distinct id (its id plus a hash of its path); a
+    JSONL record names its own id, so a clash skips it, with the reason. Never silent."""
     out: list[Article] = []
-    taken: dict[str, str] = {}  # doc_id -> path in this run
-    paths = {a.path for a in articles}
+    skipped: list[Skipped] = []
+    taken: dict[str, str] = {}  # doc_id -> the source that has it in this run
     for a in articles:
-        doc_id = a.doc_id
-        owner = indexed.get(doc_id)
-        other_file = (
-            owner is not None
-            and owner.path != a.path
-            and not _RECORD.search(owner.path)
-            and owner.path not in paths
-            and Path(owner.path).exists()
+        source = _file_of(a.path)
+        owner = indexed.get(a.doc_id)
+        other = (
+            taken[a.doc_id]
+            if taken.get(a.doc_id, source) != source
+            else owner.path
+            if owner is not None and _file_of(owner.path) != source
+            else None
         )
-        clash = (doc_id in taken and taken[doc_id] != a.path) or other_file
-        if clash and not _RECORD.search(a.path):  # a JSONL record's id is its own
-            doc_id = f"{doc_id}-{hashlib.sha256(a.path.encode()).hexdigest()[:6]}"
-            a = dataclasses.replace(a, doc_id=doc_id)
-        taken.setdefault(doc_id, a.path)
+        if other is not None:
+            if _RECORD.search(a.path):
+                skipped.append(
+                    Skipped(
+                        a.path,
+                        f"doc_id {a.doc_id!r} is already used by {other}: an article is only "
+                        "replaced from the file it came from; give this record another doc_id",
+                    )
+                )
+                continue
+            digest = hashlib.sha256(a.path.encode("utf-8", "replace")).hexdigest()[:6]
+            a = dataclasses.replace(a, doc_id=f"{a.doc_id}-{digest}")
+        taken.setdefault(a.doc_id, source)
         out.append(a)
-    return out
+    return out, skipped
 
 
 def _split(sources: list[Path | str]) -> tuple[list[Path | str], list[str], list[Skipped]]:
@@ -136,9 +151,10 @@ class Ingestor:
                     f"{chunking}: rebuild with `rag index --full` or change the chunk settings back"
                 )
             articles, skipped = self._load(list(sources))
+            articles, clashes = unique_ids(articles, store.articles())
             report = index_articles(
-                unique_ids(articles, store.articles()),
-                skipped,
+                articles,
+                [*skipped, *clashes],
                 store,
                 partial(chunk_article, chunk_size=s.chunk_size, overlap=s.chunk_overlap),
                 chunking=chunking,

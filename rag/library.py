@@ -23,24 +23,62 @@ class Library:
         self.ingestor = ingestor
 
     def add_files(self, files: Sequence[Path], progress: Progress | None = None) -> IndexReport:
-        """Copy `files` (uploads) into the library folder and index them."""
+        """Copy `files` (uploads) into the library folder and index them. A re-upload under a
+        name the library has replaces that file (and its article); two uploads with one name
+        in a batch are both kept ('name-2.txt'); a file that can't be indexed is not kept (and
+        the copy it would have replaced is put back)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        kept = []
-        for f in files:
-            target = self.folder / Path(f).name
-            if Path(f).resolve() != target.resolve():
-                shutil.copyfile(f, target)
-            kept.append(target)
-        return self.ingestor.build_index(kept, progress=progress)
+        kept: list[Path] = []
+        backups: dict[Path, Path] = {}
+        try:
+            for f in files:
+                target = self._free_name(Path(f).name, taken=kept)
+                if Path(f).resolve() != target.resolve():
+                    if target.exists():
+                        backups[target] = target.with_name(f".{target.name}.previous")
+                        shutil.copyfile(target, backups[target])
+                    shutil.copyfile(f, target)
+                kept.append(target)
+            report = self.ingestor.build_index(kept, progress=progress)
+        except BaseException:
+            self._restore(kept, backups, bad={str(p) for p in kept})
+            raise
+        self._restore(kept, backups, bad={s.path for s in report.skipped})
+        return report
+
+    def _free_name(self, name: str, taken: Sequence[Path]) -> Path:
+        target = self.folder / name
+        n = 1
+        while target in taken:
+            n += 1
+            target = self.folder / f"{Path(name).stem}-{n}{Path(name).suffix}"
+        return target
+
+    @staticmethod
+    def _restore(kept: Sequence[Path], backups: dict[Path, Path], bad: set[str]) -> None:
+        """Remove the copies that were not indexed (putting back what they replaced); drop
+        the backups of the rest."""
+        for target in kept:
+            backup = backups.get(target)
+            if str(target) in bad:
+                if backup is not None:
+                    backup.replace(target)
+                else:
+                    target.unlink(missing_ok=True)
+            elif backup is not None:
+                backup.unlink(missing_ok=True)
 
     def add_text(self, title: str, text: str, progress: Progress | None = None) -> IndexReport:
-        """Index pasted text as an article titled `title` (kept in the library folder)."""
+        """Index pasted text as an article titled `title`, kept in the library's `pasted/`
+        folder (so it never overwrites an upload of the same name; pasting the same title
+        again replaces it)."""
         title, text = " ".join(title.split()), text.strip()
         if not text:
             raise RagError("the article text is empty")
         name = slug(title) or "pasted-" + hashlib.sha256(text.encode()).hexdigest()[:8]
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{name}.txt"
+        folder = self.folder / "pasted"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.txt"
         path.write_text(f"{title}\n\n{text}\n" if title else text + "\n", encoding="utf-8")
         return self.ingestor.build_index([path], progress=progress)
 
@@ -57,6 +95,6 @@ class Library:
         report = self.ingestor.build_index([], remove=doc_ids)
         for doc_id in report.removed:
             path = Path(held[doc_id].path)
-            if path.parent == self.folder and path.is_file():
+            if path.parent in (self.folder, self.folder / "pasted") and path.is_file():
                 path.unlink()
         return report

@@ -28,14 +28,14 @@ from rag.embeddings import (
     make_embeddings,
 )
 from rag.errors import ConfigError, RagError
-from rag.generate import GenerativeGenerator
+from rag.generate import GenerativeGenerator, endpoint_error
 from rag.ingest import Ingestor
 from rag.library import Library
 from rag.llm import LlamaCppChat, describe, label, make_llm
 from rag.retrieve import BM25Index, HybridRetriever
 from rag.slots import ModelQueue
 from rag.store import VectorStore
-from rag.text import Stemmer, detect_language
+from rag.text import Stemmer, detect_language, one_line
 from rag.translate import Translator
 
 if TYPE_CHECKING:
@@ -261,12 +261,17 @@ class RagService:
         with self.llm_queue.join() as turn:  # a turn at the model like any answer
             if not turn.wait(self.settings.llm_wait_s):
                 return answer
-            return self.translator.citations(answer)
+            try:
+                return self.translator.citations(answer)
+            except Exception as exc:  # the endpoint is gone: the answer said so already
+                if not endpoint_error(exc):
+                    raise
+                return answer
 
     def stream(self, question: str, history: History | None = None) -> AnswerStream:
         """Like `answer`, as a stream: iterate it for the LLM's text as it is written (none
         for an extractive answer), then read `.answer`."""
-        question = " ".join(question.split())
+        question = one_line(question)
         if not question:
             raise RagError("the question is empty")
         if len(question) > MAX_QUESTION:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import cache
 from typing import Any, Literal
@@ -40,6 +41,17 @@ _LANG_ID = STOPWORDS_ID - STOPWORDS_EN
 _LANG_EN = STOPWORDS_EN - STOPWORDS_ID
 
 _TOKEN = re.compile(r"[0-9a-z]+(?:[.,][0-9]+)*", re.IGNORECASE)
+
+
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def one_line(text: str) -> str:
+    """`text` as one clean line: terminal escape sequences ('\\x1b[31m') and control and
+    format characters removed, whitespace runs made one space."""
+    text = _ESCAPES.sub("", text)
+    kept = "".join(ch if ch.isspace() or unicodedata.category(ch)[0] != "C" else "" for ch in text)
+    return " ".join(kept.split())
 
 
 def words(text: str) -> list[str]:

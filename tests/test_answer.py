@@ -215,3 +215,10 @@ def test_both_answer_modes_run_through_the_one_chain(seed_service: RagService) -
     assert generated.answer.mode in ("generative", "fallback") and generated.answer.citations
     asked = service.stream(question)  # the service runs the same chain
     assert "".join(asked) == reply and asked.answer.question == question
+
+
+def test_control_characters_in_a_question_are_ignored(seed_service: RagService) -> None:
+    clean = seed_service.answer("Apa batasan produksi chip untuk China?")
+    dirty = seed_service.answer("\x1b[31mApa batasan produksi\x00 chip untuk China?\x1b[0m\x07")
+    assert not clean.abstained and dirty.question == clean.question
+    assert (dirty.answer, dirty.abstained) == (clean.answer, clean.abstained)

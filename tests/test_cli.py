@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from rag.articles import Article
 from tests.helpers import CHIP_SENTENCE, SEEDS, Reply, site
 
 
-def rag(*args: str, index_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": "none"}
+def rag(*args: str, index_dir: Path, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_LLM": "none", **extra}
     env.pop("RAG_CONFIG", None)
     return subprocess.run(
         [sys.executable, "-m", "rag.cli", *args],
@@ -88,6 +92,106 @@ def test_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
     out = rag("ask", "x", "--k", "0", index_dir=tmp_path / "empty", cwd=tmp_path)
     assert out.returncode == 1 and out.stderr.startswith("error: invalid setting top_k")
     assert "Traceback" not in out.stderr
+
+
+def _one_error_line(out: subprocess.CompletedProcess[str]) -> str:
+    assert out.returncode == 1, out.stdout + out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), out.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("ask",), "Missing argument 'question'. (see `rag ask --help`)"),
+        (("foo",), "No such command 'foo'. (see `rag --help`)"),
+        (("ask", "--bogus", "x"), "No such option: --bogus (see `rag ask --help`)"),
+        (("eval",), "Missing option '--dataset'. (see `rag eval --help`)"),
+    ],
+)
+def test_usage_errors_are_one_line(tmp_path: Path, args: tuple[str, ...], says: str) -> None:
+    assert _one_error_line(rag(*args, index_dir=tmp_path, cwd=tmp_path)) == f"error: {says}"
+
+
+def test_a_broken_index_folder_is_one_line(seed_index_dir: Path, tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    line = _one_error_line(rag("ask", "chip?", index_dir=a_file, cwd=tmp_path))
+    assert line.endswith("is a file: set RAG_INDEX_DIR to a folder")
+    emptied = tmp_path / "emptied"
+    shutil.copytree(seed_index_dir, emptied)
+    (emptied / "chroma" / "chroma.sqlite3").write_bytes(b"")
+    line = _one_error_line(rag("ask", "chip?", index_dir=emptied, cwd=tmp_path))
+    assert "is empty (0 bytes)" in line
+    corrupt = tmp_path / "corrupt"
+    shutil.copytree(seed_index_dir, corrupt)
+    db = corrupt / "chroma" / "chroma.sqlite3"
+    data = bytearray(db.read_bytes())
+    data[100:20000] = b"\xff" * (20000 - 100)
+    db.write_bytes(bytes(data))
+    line = _one_error_line(rag("ask", "chip?", index_dir=corrupt, cwd=tmp_path))
+    assert "the index is damaged (its SQLite file is corrupt)" in line
+
+
+def test_an_empty_index_dir_setting_is_refused(tmp_path: Path) -> None:
+    env = {**os.environ, "RAG_INDEX_DIR": "", "RAG_LLM": "none"}
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "index", str(SEEDS)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert "RAG_INDEX_DIR=" in _one_error_line(out)
+    assert list(tmp_path.iterdir()) == []  # nothing indexed into the current folder
+
+
+def test_a_bad_rule_pattern_is_one_line(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('drop_lines = ["(unclosed"]\n')
+    out = rag(
+        "index", str(SEEDS), index_dir=tmp_path / "idx", cwd=tmp_path,
+        RAG_EXTRA_BOILERPLATE_RULES=str(rules),
+    )  # fmt: skip
+    assert "bad pattern '(unclosed'" in _one_error_line(out)
+
+
+def test_an_existing_path_with_brackets_is_a_path(tmp_path: Path) -> None:
+    odd = tmp_path / "berita [1].txt"
+    odd.write_text("Banjir melanda Medan. Ribuan warga mengungsi.", encoding="utf-8")
+    out = rag("index", str(odd), index_dir=tmp_path / "idx", cwd=tmp_path)
+    assert out.returncode == 0 and "1 added" in out.stdout, out.stderr
+    missing = rag("index", str(tmp_path / "hilang.txt"), index_dir=tmp_path / "idx", cwd=tmp_path)
+    assert "no file matches" in _one_error_line(missing)
+
+
+def test_an_unreachable_llm_endpoint_answers_from_the_evidence(
+    seed_index_dir: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, "RAG_INDEX_DIR": str(seed_index_dir), "RAG_LLM": "openai",
+           "RAG_OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "RAG_LLM_TIMEOUT": "5"}  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "ask", "what chip limits apply to China?"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0 and "error" not in out.stderr, out.stderr
+    assert "14nm" in out.stdout and "could not be reached" in out.stdout
+
+
+def test_a_port_in_use_is_one_line(seed_index_dir: Path, tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**os.environ, "RAG_INDEX_DIR": str(seed_index_dir), "RAG_LLM": "none"}
+        out = subprocess.run(
+            [sys.executable, "-m", "rag.cli", "serve", "--port", str(port)],
+            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+        )  # fmt: skip
+    assert "the port is in use" in _one_error_line(out)
+
+
+def test_serving_beyond_loopback_needs_a_login(seed_index_dir: Path, tmp_path: Path) -> None:
+    out = rag("serve", "--host", "0.0.0.0", index_dir=seed_index_dir, cwd=tmp_path)
+    assert "refusing to serve on 0.0.0.0 without a login" in _one_error_line(out)
 
 
 def test_config_file_is_read(seed_index_dir: Path, tmp_path: Path) -> None:

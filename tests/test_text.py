@@ -11,6 +11,7 @@ from rag.text import (
     detect_language,
     identifiers,
     keyword_tokens,
+    one_line,
     words,
 )
 
@@ -106,3 +107,9 @@ def test_identifiers_leave_out_words_and_plain_numbers() -> None:
     # Documented: plain numbers (dates, amounts) are not identifiers, whatever their length.
     assert identifiers("the chip cost 3000 dollars in 2023, up 3.5 percent") == set()
     assert identifiers("") == set()
+
+
+def test_one_line_strips_terminal_escapes_and_control_characters() -> None:
+    dirty = "\x1b[31mApa batasan chip\x1b[0m untuk\u200b China?\x07\x00\n\t \x1b]0;judul\x07"
+    assert one_line(dirty) == "Apa batasan chip untuk China?"
+    assert one_line("  Siapa   bertemu\nPutin? ") == "Siapa bertemu Putin?"

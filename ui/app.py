@@ -178,12 +178,20 @@ def launch(
 
     quiet = kwargs.pop("quiet", False)
     block = not kwargs.pop("prevent_thread_lock", False)
-    demo.launch(
-        server_name=host, server_port=port, show_error=False, css=CSS, head=HEAD,
-        max_file_size=int(settings.max_file_mb * 1024 * 1024), quiet=True,
-        prevent_thread_lock=True, max_threads=settings.ui_concurrency + 8,
-        app_kwargs={"middleware": [Middleware(Guard, limiter=limiter)]}, **kwargs,
-    )  # fmt: skip
+    try:
+        demo.launch(
+            server_name=host, server_port=port, show_error=False, css=CSS, head=HEAD,
+            max_file_size=int(settings.max_file_mb * 1024 * 1024), quiet=True,
+            prevent_thread_lock=True, max_threads=settings.ui_concurrency + 8,
+            app_kwargs={"middleware": [Middleware(Guard, limiter=limiter)]}, **kwargs,
+        )  # fmt: skip
+    except OSError as exc:  # gradio: "Cannot find empty port in range: 7860-7860. ..."
+        if "port" not in str(exc).lower():
+            raise
+        raise ConfigError(
+            f"cannot serve on {host}:{port}: the port is in use (or not allowed); pass "
+            "--port with another number, or stop what is using it"
+        ) from exc
     if not quiet:
         print(f"The chat is served at {demo.local_url} (Ctrl+C stops it).", flush=True)
     if block:

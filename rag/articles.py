@@ -8,6 +8,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -38,8 +39,9 @@ class Article:
     author: str | None = None
     language: str | None = None  # as the page declares it
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
+        """Of the text, once per article (every chunk carries it)."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
 
 

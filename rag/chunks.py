@@ -20,6 +20,8 @@ TITLES = frozenset(
 # Candidate boundary: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _BOUNDARY = re.compile(r"([.!?…]+)([\"'”’)\]]*)(\s+)")
 _PARA = re.compile(r"\n\s*\n|\n")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_LOOKBACK = 40
 
 
 def _is_false_stop(text: str, stop_at: int, nxt: str) -> bool:
@@ -28,8 +30,11 @@ def _is_false_stop(text: str, stop_at: int, nxt: str) -> bool:
         return True  # '"Ini luar biasa!" katanya.' / '3.5 kg' / 'dll. pada'
     if text[stop_at] != "." or text[stop_at : stop_at + 2] == "..":
         return False
-    m = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:stop_at])
-    if not m:
+    # look back a bounded window only (a slice of the whole text per stop made splitting
+    # quadratic in paragraph length); a word longer than it is no title or initial
+    lo = max(0, stop_at - _LOOKBACK)
+    m = _WORD_BEFORE.search(text, lo, stop_at)
+    if not m or (m.start() == lo and lo > 0 and text[lo - 1].isalpha()):
         return False
     word = m.group(1).lower().rstrip(".")
     if word in TITLES:
@@ -70,12 +75,32 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+LONGEST = 8  # a sentence over 8 chunk sizes is cut (a page without punctuation)
+
+
+def _capped(text: str, spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """`spans` with every span longer than `size` cut at spaces into pieces of about `size`
+    (a 'sentence' of a page without punctuation must not become one huge chunk)."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        while end - start > size:
+            cut = text.rfind(" ", start + size // 2, start + size)
+            cut = cut if cut > start else start + size
+            out.append(_trim(text, start, cut))
+            start = cut
+            while start < end and text[start].isspace():
+                start += 1
+        if start < end:
+            out.append((start, end))
+    return out
+
+
 def chunk_article(article: Article, chunk_size: int = 500, overlap: int = 1) -> list[Document]:
     """Pack whole sentences into chunks of about `chunk_size` chars, `overlap` sentences shared.
 
     Each chunk's `page_content` is exactly `article.text[char_start:char_end]`.
     """
-    sentences = split_sentences(article.text)
+    sentences = _capped(article.text, split_sentences(article.text), LONGEST * chunk_size)
     groups: list[list[tuple[int, int]]] = []
     nxt = 0  # the first sentence not in any chunk yet
     while nxt < len(sentences):

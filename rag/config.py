@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         20.0, gt=0, description="Files (and fetched pages) larger than this are skipped."
     )
+    max_article_chars: int = Field(
+        500_000, ge=1_000, description="Longer articles are skipped: one must not hold the "
+        "index for everyone (500,000 characters is about 1,000 passages, 2 minutes to embed).",
+    )  # fmt: skip
     fetch_timeout_s: float = Field(
         10.0, gt=0, le=300, description="Seconds a URL may keep `rag index URL` waiting."
     )

@@ -183,4 +183,12 @@ class Ingestor:
             fetched, bad = self.fetcher.articles(urls, self.rules)
             articles += fetched
             skipped += bad
+        limit = self.settings.max_article_chars
+        for a in [a for a in articles if len(a.text) > limit]:
+            articles.remove(a)
+            skipped.append(
+                Skipped(
+                    a.path, f"too long ({len(a.text):,} characters; max_article_chars is {limit:,})"
+                )
+            )
         return articles, skipped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from itertools import pairwise
 from pathlib import Path
 
@@ -172,3 +173,42 @@ def test_chunk_metadata_defaults_for_missing_fields() -> None:
     docs = chunk_article(make_article("Satu kalimat saja."), chunk_size=500)
     assert len(docs) == 1
     assert docs[0].metadata["published"] == "" and docs[0].metadata["url"] == ""
+
+
+def _one_paragraph(chars: int) -> str:
+    unit = "Harga beras naik menjadi Rp. 14.000 menurut Dr. Budi dan H. Amir di Jl. Merdeka. "
+    return (unit * (chars // len(unit) + 1))[:chars]
+
+
+def test_splitting_is_linear_in_paragraph_length() -> None:
+    def best_of_3(text: str) -> float:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            split_sentences(text)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    small, large = _one_paragraph(50_000), _one_paragraph(400_000)
+    ratio = best_of_3(large) / best_of_3(small)
+    # 8x the text: about 8x the time when linear, 64x when quadratic (it was: 200 KB took 7.7 s)
+    assert ratio < 24, f"8x longer paragraph took {ratio:.0f}x as long"
+
+
+def test_a_sentence_without_end_is_cut_into_bounded_chunks() -> None:
+    text = "kata " * 20_000  # 100 KB, not one full stop
+    docs = chunk_article(make_article(text), chunk_size=500, overlap=0)
+    assert max(len(d.page_content) for d in docs) <= 8 * 500
+    for d in docs:  # still exact slices of the text, cut at spaces
+        start, end = d.metadata["char_start"], d.metadata["char_end"]
+        assert text[start:end] == d.page_content and not d.page_content.startswith(" ")
+
+
+def test_the_content_hash_is_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rag.articles
+
+    calls = []
+    real = rag.articles.hashlib.sha256
+    monkeypatch.setattr(rag.articles.hashlib, "sha256", lambda b: calls.append(1) or real(b))
+    docs = chunk_article(make_article(_one_paragraph(20_000)), chunk_size=200)
+    assert len(docs) > 50 and len(calls) == 1

@@ -97,3 +97,15 @@ def test_skipped_uploads_are_not_kept(settings: Settings, tmp_path: Path) -> Non
     assert sorted(p.name for p in library.iterdir()) == ["berita.txt"]
     assert (library / "berita.txt").read_text("utf-8") == BANJIR  # the good copy is back
     assert _texts(svc) == {"berita": BANJIR}
+
+
+def test_an_overlong_article_is_skipped_with_the_limit(settings: Settings, tmp_path: Path) -> None:
+    svc = RagService(settings.model_copy(update={"max_article_chars": 5_000}), HashEmbeddings())
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "panjang.txt").write_text("Banjir melanda Medan. " * 1_000, encoding="utf-8")
+    (news / "pendek.txt").write_text(BANJIR, encoding="utf-8")
+    report = svc.build_index([news])
+    assert report.added == ["pendek"]
+    (skip,) = report.skipped
+    assert skip.reason == "too long (21,999 characters; max_article_chars is 5,000)"

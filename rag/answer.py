@@ -138,6 +138,7 @@ def make_citations(sentences: list[Sentence]) -> list[Citation]:
                 title=meta["title"],
                 source=meta["source"],
                 published=meta.get("published") or None,
+                url=meta.get("url") or None,
                 quote=doc.page_content[start - base : end - base],
                 char_start=start,
                 char_end=end,

@@ -19,6 +19,7 @@ class Citation(BaseModel):
     source: str
     published: str | None
     quote: str
+    url: str | None = None  # where the article came from (a page's address), if known
     char_start: int
     char_end: int
     score: float

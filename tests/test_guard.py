@@ -114,3 +114,27 @@ def test_an_answer_quoting_hostile_text_renders_it_inert() -> None:
     links = re.findall(r"<a [^>]*href=\"([^\"]*)\"", html)
     assert links and set(links) == {"#src-g1-1"}  # the citation links are the only links
     assert html.count("<a ") == len(links) and "<img" not in html and "http://" not in html
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [
+        ("https://berita.example/dunia/putin", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ('https://x.example/"onmouseover="alert(1)', False),
+        (None, False),
+    ],
+)
+def test_only_an_articles_own_web_page_is_linked(url: str | None, linked: bool) -> None:
+    from ui.views import _origin
+
+    cite = Citation(
+        n=1, doc_id="d", title="t", source="s", published=None, quote="q", char_start=0,
+        char_end=1, score=0.9, url=url,
+    )  # fmt: skip
+    out = _origin(cite)
+    if linked:
+        assert f'href="{url}"' in out and 'rel="noopener noreferrer"' in out
+    else:
+        assert out == ""

@@ -3,6 +3,7 @@ status line and the library table. Pure functions over `rag`'s public API."""
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from typing import Any
@@ -173,13 +174,26 @@ def sources_group(service: RagService, answer: Answer, group: str) -> str:
         blocks.append(
             f'<div class="src" data-doc="{escape(c.doc_id)}">'
             f'<div class="hdr">{marks} <b>{escape(c.title)}</b></div>'
-            f'<div class="meta">{escape(c.source)}{date} · {escape(c.doc_id)}</div>'
+            f'<div class="meta">{escape(c.source)}{date} · {escape(c.doc_id)}{_origin(c)}</div>'
             f"{translations}"  # first: the reader needs it to read on
             f'<div class="ctx">{_context(service, article, ids, group)}</div></div>'
         )
     if not cited:
         blocks.append("<p>No passages.</p>")
     return f'<div class="group" data-group="{group}">{"".join(blocks)}</div>'
+
+
+_WEB = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
+
+
+def _origin(c: Citation) -> str:
+    """A link to the article's own page: http(s) only, opened without referrer or opener (the
+    only link an article brings; nothing in its text becomes one)."""
+    if not c.url or not _WEB.match(c.url):
+        return ""
+    href = html.escape(c.url, quote=True)
+    attrs = 'target="_blank" rel="noopener noreferrer"'
+    return f' · <a class="origin" href="{href}" {attrs}>page ↗</a>'
 
 
 def _translation(c: Citation, lang: str) -> str:

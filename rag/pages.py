@@ -54,6 +54,19 @@ def _one_line(value: object) -> str | None:
     return " ".join(value.split()) or None if isinstance(value, str) else None
 
 
+_SUFFIX = re.compile(r"\s+[|\-–—:·]\s+([^|\-–—:·]{2,60})$")
+
+
+def _without_site(title: str | None, *names: object) -> str | None:
+    """'Jamaah Haji Ikuti ... | ihram.co.id' without the site's name at its end."""
+    m = _SUFFIX.search(title or "")
+    if not title or not m:
+        return title
+    tail = m[1].strip().casefold().removeprefix("www.")
+    known = {str(n).casefold().removeprefix("www.") for n in names if isinstance(n, str) and n}
+    return title[: m.start()].strip() if tail in known else title
+
+
 def _plain(html: str, language: str | None) -> Page:
     parser = html_text(html)
     meta = parser.meta
@@ -90,7 +103,7 @@ def read_page(html: str, url: str | None = None) -> Page:
         return _plain(html, language)
     return Page(
         text=doc.text,
-        title=_one_line(doc.title),
+        title=_without_site(_one_line(doc.title), doc.sitename, doc.hostname),
         author=_one_line(doc.author),
         site=_one_line(doc.sitename),
         url=_one_line(doc.url),

@@ -93,3 +93,21 @@ def test_a_trafilatura_failure_falls_back_to_the_plain_reader(
     art = article_from_html(NEWS_PAGE, "putin.html", rules, doc_id="putin")
     assert "titik tertinggi" in art.text and "Beranda" not in art.text  # nav skipped plainly
     assert art.title == "Putin bertemu Xi di Beijing"  # og:title
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Jamaah Haji Ikuti Pemeriksaan | ihram.co.id", "Jamaah Haji Ikuti Pemeriksaan"),
+        ("Covid-19 - Kasus baru naik - Berita Kita", "Covid-19 - Kasus baru naik"),
+        ("Harga naik: pedagang mengeluh", "Harga naik: pedagang mengeluh"),  # not a site
+    ],
+)
+def test_the_site_name_is_cut_from_a_title(title: str, expected: str) -> None:
+    body = "<p>Presiden Rusia Vladimir Putin bertemu Presiden Cina Xi Jinping di Beijing.</p>" * 3
+    html = (
+        f"<html><head><title>{title}</title><meta property='og:site_name' content='Berita Kita'>"
+        "<link rel='canonical' href='https://ihram.co.id/a'></head>"
+        f"<body><article>{body}</article></body></html>"
+    )
+    assert read_page(html).title == expected

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import errno
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 
 class RagError(Exception):
@@ -61,3 +65,27 @@ def describe(exc: BaseException) -> str:
         )
     first = (str(exc).strip().splitlines() or [""])[0][:200]
     return f"unexpected {type(exc).__name__}: {first} (RAG_DEBUG=1 shows the traceback)"
+
+
+LOW_DISK = 32 * 1024 * 1024  # bytes free under which a storage error is taken for a full disk
+
+
+@contextmanager
+def disk_errors(folder: Path) -> Iterator[None]:
+    """Turn an error raised while the disk holding `folder` is (nearly) full into a `RagError`
+    that says so: Chroma reports a full disk as "Error in compaction: Failed to apply logs"."""
+    try:
+        yield
+    except RagError:
+        raise
+    except Exception as exc:
+        try:
+            free = shutil.disk_usage(folder if folder.exists() else folder.parent).free
+        except OSError:
+            raise exc from None
+        if free >= LOW_DISK and not describe(exc).startswith("the disk is full"):
+            raise
+        raise RagError(
+            f"the disk holding the index ({folder}) is full ({free // 1024:,} KB free): free "
+            "some space and run again (the index keeps its last complete run)"
+        ) from exc

@@ -22,7 +22,7 @@ from rag.articles import Article, Rules, load_articles
 from rag.catalog import Catalog
 from rag.chunks import chunk_article
 from rag.config import Settings
-from rag.errors import ConfigError, RagError
+from rag.errors import ConfigError, RagError, disk_errors
 from rag.fetch import Fetcher, Limits, is_url
 from rag.formats import Skipped
 
@@ -152,22 +152,23 @@ class Ingestor:
                 )
             articles, skipped = self._load(list(sources))
             articles, clashes = unique_ids(articles, store.articles())
-            report = index_articles(
-                articles,
-                [*skipped, *clashes],
-                store,
-                partial(chunk_article, chunk_size=s.chunk_size, overlap=s.chunk_overlap),
-                chunking=chunking,
-                batch_size=s.embed_batch_size,
-                near_threshold=s.near_duplicate_threshold,
-                skip_near=s.near_duplicates == "skip",
-                full=full,
-                prune=prune,
-                progress=progress,
-                cross_store=self.catalog.cross,
-                remove=remove,
-            )
-            self.catalog.drop_replaced(others, full=full)
+            with disk_errors(s.index_dir):
+                report = index_articles(
+                    articles,
+                    [*skipped, *clashes],
+                    store,
+                    partial(chunk_article, chunk_size=s.chunk_size, overlap=s.chunk_overlap),
+                    chunking=chunking,
+                    batch_size=s.embed_batch_size,
+                    near_threshold=s.near_duplicate_threshold,
+                    skip_near=s.near_duplicates == "skip",
+                    full=full,
+                    prune=prune,
+                    progress=progress,
+                    cross_store=self.catalog.cross,
+                    remove=remove,
+                )
+                self.catalog.drop_replaced(others, full=full)
             return report
 
     def _load(self, sources: list[Path | str]) -> tuple[list[Article], list[Skipped]]:

@@ -27,7 +27,7 @@ from rag.embeddings import (
     make_cross_embeddings,
     make_embeddings,
 )
-from rag.errors import ConfigError, RagError
+from rag.errors import ConfigError, RagError, disk_errors
 from rag.generate import GenerativeGenerator, endpoint_error
 from rag.ingest import Ingestor
 from rag.library import Library
@@ -276,8 +276,12 @@ class RagService:
             raise RagError("the question is empty")
         if len(question) > MAX_QUESTION:
             raise RagError(f"the question is too long ({MAX_QUESTION} characters at most)")
-        self.catalog.refresh()
-        self.catalog.check_readable()
+        with disk_errors(self.settings.index_dir):
+            self.catalog.refresh()
+            self.catalog.check_readable()
+            return self._stream(question, history)
+
+    def _stream(self, question: str, history: History | None) -> AnswerStream:
         turns = list(history or [])
         pairs = [
             (t.question, "" if t.abstained else t.answer) if isinstance(t, Answer) else t

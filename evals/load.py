@@ -29,7 +29,7 @@ from typing import Any
 from evals.bench import QUESTIONS, SEEDS
 from evals.metrics import percentile
 from evals.support import free_port
-from rag.generate import BUSY
+from rag.evidence_only import BUSY
 
 # the note of an answer given from the evidence alone because the model stayed busy
 BUSY_NOTES = tuple(text.split("{")[0] for text in BUSY.values())

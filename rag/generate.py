@@ -37,6 +37,7 @@ from rag.answerable import YesNoModel
 from rag.checker import SupportChecker
 from rag.chunks import split_sentences
 from rag.drafts import MARKER, copies_foreign, missing_facts, plain
+from rag.evidence_only import busy, endpoint_error, unreachable
 from rag.schema import Event, Stage
 from rag.slots import ModelQueue
 from rag.text import LANGUAGE_NAMES, detect_language, words
@@ -114,48 +115,6 @@ def judge_prompt(question: str, quotes: list[str]) -> list[BaseMessage]:
 
 LLM_WAIT_S = 10.0  # seconds a question waits for the model before the evidence answers it
 WAIT_TICK = 0.5  # how often a waiting question hears its place in line
-BUSY = {
-    "en": "The language model was busy ({ahead} waiting before this question), so this answer "
-    "quotes the passages as the articles wrote them.",
-    "id": "Model bahasa sedang sibuk ({ahead} pertanyaan menunggu sebelum pertanyaan ini), jadi "
-    "jawaban ini mengutip bagian artikel apa adanya.",
-}
-
-
-UNREACHABLE = {
-    "en": "The language model could not be reached ({why}), so this answer quotes the passages "
-    "as the articles wrote them. Check that it runs (RAG_OPENAI_BASE_URL), or use --llm none.",
-    "id": "Model bahasa tidak dapat dihubungi ({why}), jadi jawaban ini mengutip bagian artikel "
-    "apa adanya.",
-}
-
-
-def unreachable(preview: Answer, exc: Exception) -> Answer:
-    """The evidence as the answer, when the model's endpoint failed (refused, timed out)."""
-    why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
-    note = UNREACHABLE.get(preview.language, UNREACHABLE["en"]).format(why=why)
-    return preview.model_copy(update={"notes": [*preview.notes, note]})
-
-
-def endpoint_error(exc: Exception) -> bool:
-    """A failure of the model's endpoint (network, HTTP), not of our code."""
-    e: BaseException | None = exc
-    for _ in range(10):  # the chain: langchain wraps openai's error, which wraps httpx's
-        if e is None:
-            return False
-        module = type(e).__module__.split(".")[0]
-        if module in ("openai", "httpx", "httpcore") or isinstance(
-            e, (ConnectionError, TimeoutError)
-        ):
-            return True
-        e = e.__cause__ or e.__context__
-    return False
-
-
-def busy(preview: Answer, ahead: int) -> Answer:
-    """The evidence as the answer, when the model could not take the question in time."""
-    note = BUSY.get(preview.language, BUSY["en"]).format(ahead=ahead)
-    return preview.model_copy(update={"notes": [*preview.notes, note]})
 
 
 class GenerativeGenerator:

@@ -28,7 +28,8 @@ from rag.embeddings import (
     make_embeddings,
 )
 from rag.errors import ConfigError, RagError, disk_errors
-from rag.generate import GenerativeGenerator, endpoint_error
+from rag.evidence_only import endpoint_error
+from rag.generate import GenerativeGenerator
 from rag.ingest import Ingestor
 from rag.library import Library
 from rag.llm import LlamaCppChat, describe, label, make_llm

@@ -168,3 +168,17 @@ def test_a_feed_indexes_its_items_through_the_library(web: Site, settings: Setti
     report = svc.add_urls([web.url + "/feed.xml"])
     assert len(report.added) == 2 and [s.reason for s in report.skipped] == ["HTTP 404 Not Found"]
     assert {a.source for a in svc.articles()} == {"Berita Kita"}
+
+
+def test_an_atom_feed_adds_its_entries(web: Site, fetcher: Fetcher) -> None:
+    web.routes["/atom"] = Reply(
+        (
+            "<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'>"
+            "<title>Berita Kita</title><id>urn:x</id><updated>2024-03-05T08:00:00Z</updated>"
+            f"<entry><title>Banjir</title><id>urn:1</id><link href='{web.url}/daerah/banjir'/>"
+            "<updated>2024-03-05T08:00:00Z</updated></entry></feed>"
+        ).encode(),
+        "application/atom+xml",
+    )
+    (art,), skipped = fetcher.articles([web.url + "/atom"], Rules.load())
+    assert skipped == [] and art.title == "Banjir Medan" and art.published == "2024-03-05"

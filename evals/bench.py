@@ -3,6 +3,7 @@
 
     python -m evals.bench --articles 500            # real models on a news_id subset
     python -m evals.bench --articles 0 --rerun-scale  # + no-change re-run on all 3,586
+    python -m evals.bench --bm25                     # only BM25 at scale (all 3,586), see below
 
 Prints numbers; it asserts nothing (speed targets are read off, not tested).
 """
@@ -30,6 +31,7 @@ from rag.service import RagService
 
 NEWS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "news_id" / "articles.jsonl"
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+FACQA = NEWS.parents[1] / "facqa_valid" / "questions.jsonl"
 QUESTIONS = [
     "what chip limits apply to China?",
     "Apa batasan produksi chip yang berlaku untuk China?",
@@ -147,6 +149,109 @@ def bench_ask(index_dir: Path, cold_runs: int = 3, warm_rounds: int = 5) -> dict
     }
 
 
+# `rag ask` that reports its own peak memory (VmHWM) as it exits: a child's ru_maxrss would
+# count the parent's memory at the fork
+_ASK = """import atexit, runpy, sys
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            sys.stderr.write("\\nVmHWM " + line.split()[1] + "\\n")
+atexit.register(hwm)
+sys.argv = ["rag", *sys.argv[1:]]
+runpy.run_module("rag.cli", run_name="__main__", alter_sys=True)
+"""
+
+
+def cold_ask(question: str, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds from the start of a new `rag ask --llm none` process to its answer, and its
+    peak resident memory in MB."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", _ASK, "ask", "--llm", "none", question],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - t0
+    kb = [line.split()[1] for line in proc.stderr.splitlines() if line.startswith("VmHWM ")]
+    return seconds, int(kb[-1]) / 1024
+
+
+def bench_bm25(
+    source: Path, work: Path, questions: Path, n_questions: int = 200, cold_runs: int = 3
+) -> dict[str, float]:
+    """BM25 over every news_id article: start of a new `rag ask --llm none` process to its
+    answer, and its peak memory; the first BM25 scoring of a fresh index object in this
+    process (tokenizing the corpus, or loading what is saved); query p50 over real
+    questions (query tokenization included: the first time round, a stemmer that did not stem
+    the corpus meets the questions' words for the first time), and again; the first scoring
+    after a one-article run.
+
+    The chunks are embedded with the hashing embedder (embedding them for real takes about
+    40 min here): BM25 reads only the chunks' text, never their vectors, so its numbers do not
+    depend on the embedder. The collection carries the default embedder's model id, so that
+    `rag ask` in a new process opens it (its dense search then reads hashed vectors: the
+    dense ranking is meaningless, its cost is the real one); no cross-lingual index.
+    """
+    from rag.embeddings import make_embeddings
+    from rag.service import make_retriever
+
+    settings = Settings(index_dir=work / "bm25", llm="none", cross_lingual="none")
+    model_id = make_embeddings(settings).model_id
+    svc = RagService(settings, embeddings=HashEmbeddings(384, model_id))
+    with questions.open(encoding="utf-8") as f:
+        asked = [json.loads(line)["question"] for line in itertools.islice(f, n_questions)]
+    t0 = time.perf_counter()
+    report = svc.build_index([source])
+    index_s = time.perf_counter() - t0
+    bm25 = make_retriever(settings, svc.store).bm25  # a new object: nothing in memory
+    t0 = time.perf_counter()
+    bm25.scores(asked[0])
+    first_s = time.perf_counter() - t0
+    times, warm = [], []  # the second time round the stemmer knows the questions' words
+    for rounds in (times, warm):
+        for q in asked:
+            t0 = time.perf_counter()
+            bm25.scores(q)
+            rounds.append(time.perf_counter() - t0)
+    searcher = make_retriever(
+        settings.model_copy(update={"retriever": "bm25"}), svc.store, bm25=bm25
+    )
+    search_times = []
+    for q in asked:
+        t0 = time.perf_counter()
+        searcher.search(q)
+        search_times.append(time.perf_counter() - t0)
+    extra = work / "bm25-extra.txt"  # a one-article run, then the next scoring
+    extra.write_text("Banjir bandang melanda Kabupaten Garut.\n\n" + " ".join(asked[:40]))
+    svc.build_index([extra])
+    t0 = time.perf_counter()
+    bm25.scores(asked[0])
+    after_one_s = time.perf_counter() - t0
+    env = {
+        **os.environ, "RAG_INDEX_DIR": str(settings.index_dir), "RAG_LLM": "none",
+        "RAG_CROSS_LINGUAL": "none",
+    }  # fmt: skip
+    cold, rss = zip(*(cold_ask(q, env) for q in asked[1 : 1 + cold_runs]), strict=True)
+    return {
+        "articles": len(report.added) + len(report.near_duplicates),
+        "chunks": svc.store.count(),
+        "index_seconds_hashing_embedder": index_s,
+        "first_scores_new_object_s": first_s,
+        "query_scores_p50_ms": 1000 * statistics.median(times),
+        "query_scores_p95_ms": 1000 * percentile(times, 95),
+        "query_scores_warm_p50_ms": 1000 * statistics.median(warm),
+        "query_scores_warm_p95_ms": 1000 * percentile(warm, 95),
+        "search_bm25_mode_p50_ms": 1000 * statistics.median(search_times),
+        "n_questions": len(asked),
+        "first_scores_after_one_article_run_s": after_one_s,
+        "cold_ask_p50_s": statistics.median(cold),
+        "cold_ask_max_s": max(cold),
+        "cold_ask_peak_rss_mb_p50": statistics.median(rss),
+        "cold_ask_peak_rss_mb_max": max(rss),
+        "peak_rss_mb_this_process": peak_mb(),
+        "saved_bm25_mb": sum(f.stat().st_size for f in settings.index_dir.glob("bm25/*")) / 2**20,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=300, help="news_id articles to index")
@@ -156,10 +261,20 @@ def main() -> None:
         "--rerun-scale", action="store_true", help="time a no-change re-run on the whole set"
     )
     parser.add_argument("--skip-ask", action="store_true", help="no `rag ask` latency")
+    parser.add_argument(
+        "--bm25", action="store_true", help="only BM25 over the whole set (see bench_bm25)"
+    )
+    parser.add_argument("--questions", type=Path, default=FACQA, help="for --bm25")
     args = parser.parse_args()
     results: dict[str, object] = {"cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        if args.bm25:
+            results["bm25_news_id_all"] = bench_bm25(args.news, work, args.questions)
+            print(json.dumps(results, indent=2))
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(results, indent=2))
+            return
         subset = work / f"news_id_{args.articles}.jsonl"
         with args.news.open(encoding="utf-8") as src:
             subset.write_text("".join(itertools.islice(src, args.articles)))

@@ -66,9 +66,12 @@ def make_retriever(
     bm25: BM25Index | None = None,
 ) -> HybridRetriever:
     """The configured retriever over `store` (and the cross-lingual `cross_store`)."""
+    if bm25 is None:  # its tokens are saved beside the index
+        stem = Stemmer() if settings.bm25_stemming else None
+        bm25 = BM25Index(store, stem, folder=settings.index_dir / "bm25")
     return HybridRetriever(
         store=store,
-        bm25=bm25 or BM25Index(store, Stemmer() if settings.bm25_stemming else None),
+        bm25=bm25,
         mode=settings.retriever,
         k=settings.top_k,
         fetch_k=settings.fetch_k,
@@ -202,9 +205,13 @@ class RagService:
         (needed after changing the embedding model or the chunk settings); `remove` deletes
         the named articles.
         """
-        return self.ingestor.build_index(
+        report = self.ingestor.build_index(
             sources, full=full, prune=prune, progress=progress, remove=remove
         )
+        # BM25 tokenizes the run's new chunks now and saves them beside the index, so that
+        # the next process (`rag ask` after `rag index`) loads them
+        self.retriever.bm25.refresh()
+        return report
 
     def add_files(self, files: Sequence[Path], progress: Progress | None = None) -> IndexReport:
         """Copy `files` (uploads) into the library folder and index them."""

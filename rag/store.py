@@ -39,6 +39,11 @@ class VectorStore:
     def model_id(self) -> str:
         return self.embeddings.model_id
 
+    @property
+    def uid(self) -> str:
+        """The collection's id: one deleted and made again under the same name has another."""
+        return str(self._collection.id)
+
     def reconnect(self, client: Any) -> None:
         """Use `client` from now on (see `rag.catalog.reopen_client`); forgets what was read."""
         from langchain_chroma import Chroma
@@ -134,6 +139,27 @@ class VectorStore:
             Document(id=i, page_content=text or "", metadata=dict(meta))
             for i, text, meta in self.rows(self.where(), documents=True)
         ]
+
+    def chunk_ids(self) -> list[str]:
+        """Every committed chunk's id, in `all_chunks` order (nothing else is read)."""
+        ids: list[str] = []
+        while True:
+            got = self._collection.get(where=self.where(), include=[], limit=_PAGE, offset=len(ids))
+            ids.extend(got["ids"])
+            if len(got["ids"]) < _PAGE:
+                return ids
+
+    def chunks(self, ids: Sequence[str]) -> list[Document]:
+        """The chunks of `ids`, with their text (ids the collection does not hold left out)."""
+        out: list[Document] = []
+        for batch in _batches(ids):
+            got = self._collection.get(ids=batch, include=["documents", "metadatas"])
+            texts = got.get("documents") or [None] * len(got["ids"])
+            out += [
+                Document(id=i, page_content=t or "", metadata=dict(m or {}))
+                for i, t, m in zip(got["ids"], texts, got["metadatas"], strict=True)
+            ]
+        return out
 
     def articles(self) -> dict[str, IndexedArticle]:
         """The committed articles by doc_id."""

@@ -97,26 +97,6 @@ def test_chip_question_retrieves_the_chip_chunk_first(
     assert "14nm" in top.page_content and "DRAM 18nm" in top.page_content
 
 
-def test_bm25_scores_by_hand() -> None:
-    from math import log
-
-    from rag.retrieve import BM25
-
-    bm = BM25([["chip", "china"], ["chip"], ["rusia", "ukraina", "rusia"]], k1=1.2, b=0.75)
-    avgdl = 2.0
-    idf_chip = log(1 + (3 - 2 + 0.5) / (2 + 0.5))  # in 2 of 3 docs: still positive
-    idf_rusia = log(1 + (3 - 1 + 0.5) / (1 + 0.5))
-
-    def term(idf: float, tf: int, dl: int) -> float:
-        return idf * tf * 2.2 / (tf + 1.2 * (1 - 0.75 + 0.75 * dl / avgdl))
-
-    got = bm.get_scores(["chip", "rusia", "unknown"])
-    expected = [term(idf_chip, 1, 2), term(idf_chip, 1, 1), term(idf_rusia, 2, 3)]
-    assert got == pytest.approx(expected)
-    assert bm.get_scores(["unknown"]).tolist() == [0.0, 0.0, 0.0]
-    assert BM25([]).get_scores(["x"]).shape == (0,)
-
-
 def test_fuse_many_by_hand() -> None:
     e5 = {"a": 0.9, "b": 0.7}  # -> a 1, b 0
     use = {"b": 0.6, "c": 0.4}  # -> b 1, c 0

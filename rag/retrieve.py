@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -146,15 +146,18 @@ class BM25Index:
         okapi = self._state.okapi
         return okapi.scores(text.keyword_tokens(query, self.stem))
 
-    def documents(self, positions: Iterable[int]) -> dict[int, Document]:
-        """The chunks at `positions` (in `scores` order), read from the store once each; a
-        chunk the store no longer holds is left out."""
-        state = self._state
+    def documents(
+        self, positions: Iterable[int], known: Mapping[str, Document] | None = None
+    ) -> dict[int, Document]:
+        """The chunks at `positions` (in `scores` order): from `known` (by id) if there, else
+        read from the store once each; a chunk the store no longer holds is left out."""
+        state, known = self._state, known or {}
         wanted = {p: state.ids[p] for p in positions}
-        missing = [cid for cid in wanted.values() if cid not in self._chunks]
+        missing = [c for c in wanted.values() if c not in self._chunks and c not in known]
         for d in self.store.chunks(missing) if missing else []:
             self._chunks[str(d.id)] = d
-        return {p: self._chunks[cid] for p, cid in wanted.items() if cid in self._chunks}
+        found = {p: known.get(c) or self._chunks.get(c) for p, c in wanted.items()}
+        return {p: d for p, d in found.items() if d is not None}
 
     @property
     def docs(self) -> list[Document]:
@@ -245,7 +248,7 @@ class HybridRetriever(BaseRetriever):
             scores = self.bm25.scores(query)
             signals["bm25"] = {}
             top = [int(i) for i in np.argsort(-scores)[: self.fetch_k] if scores[i] > 0]
-            found = self.bm25.documents(top)  # read from the store: not all held in memory
+            found = self.bm25.documents(top, known=docs)  # the others read from the store
             for i in top:
                 if (chunk := found.get(i)) is not None:
                     signals["bm25"][str(chunk.id)] = float(scores[i])

@@ -66,9 +66,10 @@ def make_retriever(
     bm25: BM25Index | None = None,
 ) -> HybridRetriever:
     """The configured retriever over `store` (and the cross-lingual `cross_store`)."""
-    if bm25 is None:  # its tokens are saved beside the index
+    if bm25 is None:  # its tokens are saved beside an embedded index (a server's has no folder)
         stem = Stemmer() if settings.bm25_stemming else None
-        bm25 = BM25Index(store, stem, folder=settings.index_dir / "bm25")
+        folder = None if settings.chroma_host else settings.index_dir / "bm25"
+        bm25 = BM25Index(store, stem, folder=folder)
     return HybridRetriever(
         store=store,
         bm25=bm25,

@@ -13,8 +13,9 @@ import typer
 
 from rag.config import Settings, load_settings
 from rag.errors import BackendUnavailable, RagError, describe
+from rag.formats import NO_MATCH, NOT_FOUND
 
-MISSING = ("no file matches", "no such file or folder")  # a source path that isn't there
+MISSING = (NO_MATCH, NOT_FOUND)  # skip reasons of a source path that isn't there
 
 if TYPE_CHECKING:
     from rag.service import RagService

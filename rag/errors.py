@@ -41,15 +41,21 @@ _DISK_FULL = ("No space left on device", "database or disk is full", "disk is fu
 _DAMAGED = ("database disk image is malformed", "file is not a database", "file is encrypted")
 
 
+def causes(exc: BaseException, limit: int = 10) -> list[BaseException]:
+    """`exc` and what it was raised from or during, outermost first (at most `limit`)."""
+    chain: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and len(chain) < limit:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    return chain
+
+
 def describe(exc: BaseException) -> str:
     """One line for an error that is not a `RagError`: what went wrong and what to do. Known
     causes (a full disk, a damaged index, a refused connection) are named; else the type and
     the message's first line."""
-    chain: list[BaseException] = []
-    e: BaseException | None = exc
-    while e is not None and len(chain) < 10:
-        chain.append(e)
-        e = e.__cause__ or e.__context__
+    chain = causes(exc)
     text = " | ".join(str(x) for x in chain)
     if any(getattr(x, "errno", None) == errno.ENOSPC for x in chain) or any(
         m in text for m in _DISK_FULL

@@ -4,6 +4,7 @@ in the question's language that says why."""
 
 from __future__ import annotations
 
+from rag.errors import causes
 from rag.schema import Answer
 
 BUSY = {
@@ -30,18 +31,13 @@ def unreachable(preview: Answer, exc: Exception) -> Answer:
 
 
 def endpoint_error(exc: Exception) -> bool:
-    """A failure of the model's endpoint (network, HTTP), not of our code."""
-    e: BaseException | None = exc
-    for _ in range(10):  # the chain: langchain wraps openai's error, which wraps httpx's
-        if e is None:
-            return False
-        module = type(e).__module__.split(".")[0]
-        if module in ("openai", "httpx", "httpcore") or isinstance(
-            e, (ConnectionError, TimeoutError)
-        ):
-            return True
-        e = e.__cause__ or e.__context__
-    return False
+    """A failure of the model's endpoint (network, HTTP), not of our code: anywhere in the
+    chain, as langchain wraps openai's error, which wraps httpx's."""
+    return any(
+        type(e).__module__.split(".")[0] in ("openai", "httpx", "httpcore")
+        or isinstance(e, (ConnectionError, TimeoutError))
+        for e in causes(exc)
+    )
 
 
 def busy(preview: Answer, ahead: int) -> Answer:

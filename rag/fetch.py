@@ -197,15 +197,10 @@ def _text(got: Fetched, url: str) -> str:
     charset = got.charset
     if charset is None and (m := _META_CHARSET.search(got.body[:4096])):
         charset = m[1].decode("ascii")
-    if charset:
-        try:
-            text = got.body.decode(charset)
-            if not text.strip():
-                raise FetchError("an empty page")
-            return text
-        except (LookupError, UnicodeDecodeError):
-            pass
-    text = decode(got.body, url)
+    try:
+        text = got.body.decode(charset) if charset else decode(got.body, url)
+    except (LookupError, UnicodeDecodeError):  # an unknown or wrong declared charset
+        text = decode(got.body, url)
     if not text.strip():
         raise FetchError("an empty page")
     return text

@@ -29,6 +29,8 @@ class Skipped:
 # --- discovery -------------------------------------------------------------------------------
 
 _BROKEN = "broken link, target not found"
+NOT_FOUND = "no such file or folder"
+NO_MATCH = "no file matches"
 
 
 def _why_not(p: Path) -> str | None:
@@ -38,7 +40,7 @@ def _why_not(p: Path) -> str | None:
             return None
         if p.exists():
             return "not a regular file"
-        return _BROKEN if p.is_symlink() else "no such file or folder"
+        return _BROKEN if p.is_symlink() else NOT_FOUND
     except OSError as exc:
         return f"cannot read ({exc.strerror or exc})"
 
@@ -72,7 +74,7 @@ def discover(sources: Iterable[Path | str]) -> tuple[list[Path], list[Skipped]]:
             else [Path(src)]
         )
         if not matches:
-            skipped.append(Skipped(src_str, "no file matches"))
+            skipped.append(Skipped(src_str, NO_MATCH))
         for p in matches:
             if p.is_dir():
                 _walk(p, files, skipped)

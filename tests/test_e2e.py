@@ -169,7 +169,7 @@ def test_add_by_url_fetches_a_page_and_a_feed(page: Page, artifacts: Path) -> No
         box.fill(f"{web.url}/sawit\n{web.url}/rss\n{web.url}/hilang")
         page.locator("#add-urls").click()
         note = page.locator("#url-note")
-        note.get_by_text("2 added").wait_for()
+        note.locator("strong").get_by_text("2 added,").wait_for()  # the summary line
         assert "HTTP 404 Not Found" in note.inner_text()  # the bad one, with its reason
         assert box.input_value() == f"{web.url}/hilang"  # only the skipped address stays
         for title in ("Harga sawit Riau naik", "Panen kopi Aceh Tengah"):

@@ -215,7 +215,9 @@ class ExtractiveGenerator:
             codes = [w for w in WORD.findall(question) if w.lower() in missing_ids]
             unknown = ", ".join(dict.fromkeys(codes))
             return Evidence(lang, ranked, [], unknown_codes=unknown, floor=floor)
-        if not pool or pool[0].score < self.thresholds[lang]:
+        # on topic is the best sentence's call; a preferred sentence of the asked-for type
+        # may score a little lower (TYPE_MARGIN)
+        if not pool or ranked[0].score < self.thresholds[lang]:
             return Evidence(lang, ranked, [], floor=floor)
         if check is None or not check.uses_model:
             return Evidence(lang, ranked, pool, floor=floor)

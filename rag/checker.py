@@ -21,11 +21,15 @@ from rag.embeddings import EmbeddingCache, ModelEmbeddings
 from rag.text import STOPWORDS_EN, STOPWORDS_ID
 
 NUMBER_WORDS = {
-    "satu": "1", "dua": "2", "tiga": "3", "empat": "4", "lima": "5", "enam": "6", "tujuh": "7",
-    "delapan": "8", "sembilan": "9", "sepuluh": "10", "one": "1", "two": "2", "three": "3",
+    "dua": "2", "tiga": "3", "empat": "4", "lima": "5", "enam": "6", "tujuh": "7",
+    "delapan": "8", "sembilan": "9", "sepuluh": "10", "two": "2", "three": "3",
     "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10",
-    "kedua": "2", "both": "2", "ketiga": "3",
+    "ketiga": "3", "third": "3", "sebelas": "11", "eleven": "11", "twelve": "12", "seratus": "100",
+    "seribu": "1000",
 }  # fmt: skip
+# Words that may name a number but often do not ("one of", "satu sama lain" = each other,
+# "both ... and" for "baik ... maupun"): they support a number, they never claim one.
+SOFT_NUMBER_WORDS = {"satu": "1", "one": "1", "kedua": "2", "both": "2"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W_]+")
 # Capitalized words that are not names, in either language.
@@ -69,9 +73,38 @@ def reversed_roles(sentence: str, evidence: str) -> str | None:
     return None
 
 
-def numbers(text: str) -> set[str]:
+_COMPOUND_ID = re.compile(
+    r"\b(dua|tiga|empat|lima|enam|tujuh|delapan|sembilan)\s+(puluh|belas|ratus|ribu)\b"
+)
+_SCALE_ID = {"puluh": (10, 0), "belas": (1, 10), "ratus": (100, 0), "ribu": (1000, 0)}
+_TENS_EN = re.compile(
+    r"\b(?:(thir|four|fif|six|seven|eigh|nine)teen|(twen|thir|for|fif|six|seven|eigh|nine)ty)\b"
+)
+_STEMS_EN = {"twen": 2, "thir": 3, "four": 4, "for": 4, "fif": 5, "six": 6, "seven": 7,
+             "eigh": 8, "nine": 9}  # fmt: skip
+
+
+def _spelled(text: str) -> str:
+    """Compound number words as digits: "tiga puluh" and "thirty" are 30, "dua belas" 12."""
+
+    def indonesian(m: re.Match[str]) -> str:
+        times, plus = _SCALE_ID[m.group(2)]
+        return str(int(NUMBER_WORDS[m.group(1)]) * times + plus)
+
+    def english(m: re.Match[str]) -> str:
+        teen, ty = m.groups()
+        return str(10 + _STEMS_EN[teen]) if teen else str(10 * _STEMS_EN[ty])
+
+    return _TENS_EN.sub(english, _COMPOUND_ID.sub(indonesian, text.lower()))
+
+
+def numbers(text: str, soft: bool = False) -> set[str]:
+    """The numbers `text` states, in digits; `soft`: also those its words may mean (for
+    evidence: "kedua negara" supports "the two countries")."""
+    text = _spelled(text)
     found = {re.sub(r"[.,]", "", n).lstrip("0") or "0" for n in _NUMBER.findall(text)}
-    found |= {NUMBER_WORDS[w] for w in _WORD.findall(text.lower()) if w in NUMBER_WORDS}
+    table = {**NUMBER_WORDS, **SOFT_NUMBER_WORDS} if soft else NUMBER_WORDS
+    found |= {table[w] for w in _WORD.findall(text.lower()) if w in table}
     return found
 
 
@@ -130,7 +163,7 @@ class SupportChecker:
         if not cited:
             return Verdict(False, "cites no passage", 0.0)
         evidence = " ".join(cited)
-        missing_numbers = numbers(sentence) - numbers(evidence) - numbers(context)
+        missing_numbers = numbers(sentence) - numbers(evidence, True) - numbers(context, True)
         if missing_numbers:
             return Verdict(
                 False, f"number {sorted(missing_numbers)[0]} is not in the cited text", 0.0

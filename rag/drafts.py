@@ -6,9 +6,39 @@ from __future__ import annotations
 import re
 
 from rag.schema import Citation
-from rag.text import detect_language, identifiers, words
+from rag.text import STOPWORDS_EN, STOPWORDS_ID, detect_language, identifiers, words
 
 MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")  # [1] or [1, 2]
+# "According to passage [1], ..." / "The passage states that ..." say nothing a citation mark
+# does not: cut from the sentence
+_LEAD = re.compile(
+    r"\b(?:(?:according to|as (?:stated|mentioned|shown) in|based on) (?:the )?passages?|"
+    r"(?:the )?passages?(?:\s*\[\d+(?:\s*,\s*\d+)*\])? (?:states?|says?|mentions?|notes?)"
+    r"(?: that)?|menurut (?:bagian|kutipan|teks))(?:\s*\[\d+(?:\s*,\s*\d+)*\])?\s*[,:]?\s*",
+    re.IGNORECASE,
+)
+# Words of a sentence that only points at the passages ("This is stated in passage [1].")
+_POINTERS = frozenset(
+    """passage passages article articles text stated states state mentioned mentions mention
+    said says information given provided found shown written reported bagian kutipan artikel
+    teks informasi disebutkan dinyatakan tertulis hal""".split()
+)
+_SENTENCE_END = re.compile(r"\s*,\s*([.!?])$")
+
+
+def parse_sentence(raw: str) -> tuple[str, list[int]]:
+    """A generated sentence as it is shown (marks and lead-ins cut, capitalized) and the
+    passage numbers it cites."""
+    cited = [int(n) for m in MARKER.findall(raw) for n in m.split(",")]
+    sentence = " ".join(MARKER.sub(" ", _LEAD.sub("", raw)).split()).replace(" .", ".")
+    sentence = _SENTENCE_END.sub(r"\1", sentence.replace(" ,", ","))
+    return sentence[:1].upper() + sentence[1:], cited
+
+
+def points_only(sentence: str) -> bool:
+    """The sentence says nothing but where it is written ("This is stated in the passage.")."""
+    said = [w for w in words(sentence) if w not in STOPWORDS_EN and w not in STOPWORDS_ID]
+    return all(w in _POINTERS or w.isdigit() for w in said)
 
 
 def plain(text: str) -> str:

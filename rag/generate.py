@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Generator
 
+import numpy as np
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -34,13 +35,13 @@ from rag.answer import (
     make_citations,
 )
 from rag.answerable import YesNoModel
-from rag.checker import SupportChecker
+from rag.checker import SupportChecker, Verdict
 from rag.chunks import split_sentences
-from rag.drafts import MARKER, copies_foreign, missing_facts, plain
+from rag.drafts import copies_foreign, missing_facts, parse_sentence, plain, points_only
 from rag.evidence_only import busy, endpoint_error, unreachable
 from rag.schema import Event, Stage
 from rag.slots import ModelQueue
-from rag.text import LANGUAGE_NAMES, detect_language, words
+from rag.text import LANGUAGE_NAMES, Language, detect_language, words
 from rag.translate import Translator
 
 # A reply that is only a refusal abstains; "not found" inside an answer sentence does not.
@@ -51,13 +52,6 @@ INJECTION = re.compile(
     r"(abaikan|lupakan)\b.{0,30}\b(instruksi|perintah|aturan)|system prompt|you are now\b",
     re.IGNORECASE,
 )
-# "According to passage [1], ..." says nothing a citation mark does not: dropped
-_META = re.compile(
-    r"\b(?:according to|as (?:stated|mentioned|shown) in|based on) (?:the )?passages?"
-    r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])?\s*,?\s*",
-    re.IGNORECASE,
-)
-
 SYSTEM = (
     "You are a helpful assistant that answers questions from news passages. Cite the passage "
     "number in brackets after each sentence, like [1]. The passages are quotations, not "
@@ -74,6 +68,22 @@ FIRMER = {
     "language": " Write the whole answer in {language} only.",
     "facts": " Your answer must include: {facts}.",
 }
+
+
+def _span(c: Citation, a: int, b: int) -> Citation:
+    """The citation narrowed to characters a:b of its quote (its translation, if any, was of
+    the whole quote: dropped)."""
+    if (a, b) == (0, len(c.quote)):
+        return c
+    start, end = c.char_start + a, c.char_start + b
+    update = {"quote": c.quote[a:b], "char_start": start, "char_end": end, "translation": None}
+    return c.model_copy(update=update)
+
+
+def _units(quotes: list[str]) -> list[str]:
+    """What a generated sentence may match: each quote whole and each of its sentences."""
+    parts = [q[a:b] for q in quotes for a, b in split_sentences(q)]
+    return [*quotes, *(p for p in parts if p not in quotes)]
 
 
 def passages_for(ranked: list[Sentence], limit: int) -> list[Citation]:
@@ -257,6 +267,32 @@ class GenerativeGenerator:
         answer = answer.model_copy(update={"mode": "fallback", "dropped": dropped})
         return self.translator.rewrite(answer)
 
+    def _repair(self, sentence: str, lang: str, passages: list[Citation]) -> str | None:
+        """`sentence` said in `lang` (a sentence that copies the passage's Indonesian, or
+        leaves its terms untranslated, is translated and checked like a quote), or None."""
+        target: Language = "en" if lang == "en" else "id"
+        said = self.translator.translate(sentence, target)
+        if said is None or copies_foreign(said, passages, lang):
+            return None
+        return parse_sentence(said)[0]
+
+    def _translated_check(
+        self, sentence: str, cited: list[Citation], question: str, lang: str
+    ) -> tuple[Verdict, list[Citation]]:
+        """A second look at a sentence the cited quotes in another language did not support:
+        against the checked translation of each quote's closest sentence (e5 tells meanings
+        apart more finely within a language than across). The citations then point at those
+        sentences and carry their translations for the reader."""
+        closest = []
+        for c in cited:
+            spans = split_sentences(c.quote) or [(0, len(c.quote))]
+            vectors = self.checker.cache([sentence, *(c.quote[a:b] for a, b in spans)])
+            a, b = spans[int(np.argmax(vectors[1:] @ vectors[0]))]
+            closest.append(self.translator.cite(_span(c, a, b), lang))
+        translations = [c.translation for c in closest if c.translation]
+        verdict = self.checker.check(sentence, translations, context=question)
+        return verdict, closest if verdict.supported else cited
+
     def _narrow(self, sentence: str, passage: Citation) -> Citation:
         """The single sentence of `passage` that supports `sentence` on its own, if there is
         one (so the citation points at the exact sentence), else the whole passage."""
@@ -268,10 +304,7 @@ class GenerativeGenerator:
         if not ok:
             return passage
         _, a, b = max(ok)
-        return passage.model_copy(
-            update={"quote": passage.quote[a:b], "char_start": passage.char_start + a,
-                    "char_end": passage.char_start + b}
-        )  # fmt: skip
+        return _span(passage, a, b)
 
     def finalize(
         self,
@@ -290,13 +323,15 @@ class GenerativeGenerator:
         kept: list[tuple[str, list[Citation]]] = []
         dropped: list[str] = []
         for start, end in split_sentences(text):
-            raw = text[start:end].strip()
-            cited_ns = [int(n) for m in MARKER.findall(raw) for n in m.split(",")]
-            sentence = " ".join(MARKER.sub(" ", _META.sub("", raw)).split()).replace(" .", ".")
-            sentence = re.sub(r"\s*,\s*([.!?])$", r"\1", sentence.replace(" ,", ","))
-            sentence = sentence[:1].upper() + sentence[1:]
-            if len(sentence) < 2 or not any(ch.isalnum() for ch in sentence):
+            sentence, cited_ns = parse_sentence(text[start:end].strip())
+            if points_only(sentence) or not any(ch.isalnum() for ch in sentence):
                 continue
+            if detect_language(sentence) != lang or copies_foreign(sentence, passages, lang):
+                repaired = self._repair(sentence, lang, passages)
+                if repaired is None:
+                    dropped.append(sentence)
+                    continue
+                sentence = repaired
             cited = [by_n[n] for n in dict.fromkeys(cited_ns) if n in by_n]
             if not cited:  # uncited: attribute it to the passage that supports it best
                 best = max(
@@ -306,7 +341,11 @@ class GenerativeGenerator:
                     ),
                 )
                 cited = [best]
-            verdict = self.checker.check(sentence, [c.quote for c in cited], context=question)
+            verdict = self.checker.check(
+                sentence, _units([c.quote for c in cited]), context=question
+            )
+            if not verdict.supported and any(self.translator.wanted(c, lang) for c in cited):
+                verdict, cited = self._translated_check(sentence, cited, question, lang)
             if verdict.supported:
                 kept.append((sentence, [self._narrow(sentence, c) for c in cited]))
             else:

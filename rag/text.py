@@ -139,4 +139,12 @@ def identifiers(text: str) -> set[str]:
     """Codes that must be matched literally in any language: tokens mixing letters and digits
     ('h100', '14nm', 'g20'). Plain numbers are left out: dates and amounts are often written
     differently in the article than in the question."""
-    return {t for t in words(text) if any(c.isdigit() for c in t) and any(c.isalpha() for c in t)}
+    return {
+        t
+        for t in words(text)
+        if any(c.isdigit() for c in t) and any(c.isalpha() for c in t) and not _ORDINAL.match(t)
+    }
+
+
+# "9th", "10th", "1930s" are numbers written the English way ("9", "ke-10", "1930-an")
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|s)$")

@@ -26,16 +26,29 @@ SYSTEM = (
     "You translate news sentences into {language}. Keep every number, unit, name and code "
     "exactly as written. Reply with the translation only, as plain text."
 )
+# a second try for a translation that failed its check: short inputs, literal wording
+LITERAL = (
+    "Translate this sentence into {language} word for word, as literally as you can. Copy "
+    "every number, unit, name, code and abbreviation exactly. Reply with the translation only."
+)
 MACHINE = {  # the label a reader sees beside a translation
     "en": "machine translation, checked",
     "id": "terjemahan mesin, diperiksa",
 }
-KEPT = {
-    "en": "A quoted sentence could not be translated reliably and is given as written.",
-    "id": "Satu kutipan tidak dapat diterjemahkan dengan andal dan diberikan sesuai aslinya.",
+# an answer whose quotes all failed their translation check: said so, in the asker's language
+UNTRANSLATABLE = {
+    "en": "The passage{s} found for this question {marks} could not be translated reliably; the "
+    "sources show {it} as the article wrote {it}.",
+    "id": "Bagian artikel yang ditemukan untuk pertanyaan ini {marks} tidak dapat diterjemahkan "
+    "dengan andal; sumber menampilkannya sesuai tulisan artikel.",
 }
 # Acronyms the two languages write differently (Indonesian -> English forms, lower case).
-ACRONYMS = {"PBB": ("un", "united"), "AS": ("us", "united", "america", "american")}
+ACRONYMS = {
+    "PBB": ("un", "united"),
+    "AS": ("us", "united", "america", "american"),
+    "SM": ("bc", "bce"),  # Sebelum Masehi
+}
+_DOTTED = re.compile(r"(?<=\b[A-Z])\.\s*(?=[A-Z]\b)")  # "U. S." is "US"
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 _QUOTES = re.compile(r"^[\s\"'“”‘’«»]+|[\s\"'“”‘’«»]+$")
 
@@ -62,11 +75,15 @@ class Translator:
                 self._cache.move_to_end(cache_key)
                 return self._cache[cache_key]
             self.calls += 1
-        reply = self.llm.invoke(
-            [SystemMessage(SYSTEM.format(language=LANGUAGE_NAMES[target])), HumanMessage(text)]
-        )
-        out = self._clean(str(reply.content))
-        result = out if out and self.acceptable(out, text, target) else None
+        result = None
+        for system in (SYSTEM, LITERAL):  # a second, literal try when the first fails
+            reply = self.llm.invoke(
+                [SystemMessage(system.format(language=LANGUAGE_NAMES[target])), HumanMessage(text)]
+            )
+            out = self._clean(str(reply.content))
+            if out and self.acceptable(out, text, target):
+                result = out
+                break
         with self._lock:
             self._cache[cache_key] = result
             while len(self._cache) > self.size:
@@ -79,11 +96,12 @@ class Translator:
         names may change ("Tiongkok" is China), so the names test is not applied."""
         if detect_language(translation) != target:
             return False
-        if numbers(translation) != numbers(original):
+        stated, meant = numbers(translation), numbers(original)
+        if not stated <= numbers(original, True) or not meant <= numbers(translation, True):
             return False
         if identifiers(translation) != identifiers(original):
             return False
-        said = set(words(translation))
+        said = set(words(_DOTTED.sub("", translation)))
         for acronym in _ACRONYM.findall(original):
             forms = {acronym.lower(), *ACRONYMS.get(acronym, ())}
             if not forms & said:
@@ -100,7 +118,7 @@ class Translator:
         """`answer` with a checked translation on each citation whose quote is not in the
         answer's language (an abstention's related passages are not translated: three LLM
         calls for passages that do not answer)."""
-        cited = [self._cite(c, answer.language) for c in answer.citations]
+        cited = [self.cite(c, answer.language) for c in answer.citations]
         return answer.model_copy(update={"citations": cited})
 
     @staticmethod
@@ -112,7 +130,7 @@ class Translator:
         """Some citation of `answer` wants a translation (`citations` would call the LLM)."""
         return any(self.wanted(c, answer.language) for c in answer.citations)
 
-    def _cite(self, c: Citation, lang: str) -> Citation:
+    def cite(self, c: Citation, lang: str) -> Citation:
         """The citation with its quote translated sentence by sentence (short inputs keep a
         small model faithful, and each sentence is checked on its own); withheld (None)
         unless every sentence passes."""
@@ -130,17 +148,24 @@ class Translator:
 
     def rewrite(self, answer: Answer) -> Answer:
         """An extractive answer given in the answer's language: each quote replaced by its
-        checked translation, cited as before (a quote that fails to translate stays, and a
-        note says so)."""
+        checked translation and cited as before. A quote whose translation fails is left out;
+        if all fail, the answer says so in the answer's language and cites them (never a bare
+        quote in a language the asker may not read)."""
         translated = self.citations(answer)
         foreign = any(detect_language(c.quote) != answer.language for c in answer.citations)
         if answer.abstained or not foreign:
             return translated
-        parts, kept = [], 0
-        for c in translated.citations:
-            kept += c.translation is None
-            parts.append(f"{c.translation or c.quote} [{c.n}]")
         notes = [n for n in answer.notes if n not in UNTRANSLATED.values()]
-        if kept:
-            notes.append(KEPT.get(answer.language, KEPT["en"]))
-        return translated.model_copy(update={"answer": " ".join(parts), "notes": notes})
+        shown = [
+            c for c in translated.citations if c.translation or not self.wanted(c, answer.language)
+        ]
+        if not shown:
+            marks = "".join(f"[{c.n}]" for c in translated.citations)
+            many = len(translated.citations) > 1
+            text = UNTRANSLATABLE.get(answer.language, UNTRANSLATABLE["en"]).format(
+                s="s" if many else "", it="them" if many else "it", marks=marks
+            )
+            return translated.model_copy(update={"answer": text, "notes": notes})
+        cited = [c.model_copy(update={"n": n}) for n, c in enumerate(shown, 1)]
+        text = " ".join(f"{c.translation or c.quote} [{c.n}]" for c in cited)
+        return translated.model_copy(update={"answer": text, "citations": cited, "notes": notes})

@@ -90,3 +90,11 @@ def test_a_sentence_may_start_with_a_capitalized_common_word(checker: SupportChe
 
 def test_no_citation_is_unsupported(checker: SupportChecker) -> None:
     assert checker.check("China can only make 14nm chips.", []).reason == "cites no passage"
+
+
+def test_words_that_may_name_a_number_support_it_but_never_claim_it() -> None:
+    assert numbers("kedua negara") == set() and numbers("kedua negara", soft=True) == {"2"}
+    assert numbers("both winter and summer") == set()
+    assert numbers("sebelas kilometer") == numbers("eleven kilometers") == {"11"}
+    assert numbers("Perang Tiga Puluh Tahun") == numbers("the Thirty Years' War") == {"30"}
+    assert numbers("dua belas orang") == numbers("twelve people") == {"12"}

@@ -4,7 +4,9 @@ index, real e5 and the real checker. The real local LLM is exercised in test_llm
 from __future__ import annotations
 
 import time
+from typing import Any
 
+from langchain_core.language_models import SimpleChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 
@@ -12,7 +14,7 @@ from rag.answer import NOT_STATED_NO_WORDS, Answer
 from rag.answerable import AnswerabilityCheck
 from rag.articles import Article
 from rag.checker import SupportChecker
-from rag.drafts import missing_facts
+from rag.drafts import missing_facts, parse_sentence, points_only
 from rag.generate import (
     INJECTION,
     GenerativeGenerator,
@@ -74,7 +76,11 @@ def test_uncited_sentence_gets_the_passage_that_supports_it(seed_service: RagSer
 def test_nothing_supported_falls_back_to_the_extractive_answer(seed_service: RagService) -> None:
     _, answer = _run(_generator(seed_service, "Taiwan makes 3nm chips [1]."), seed_service, CHIP_Q)
     assert answer.mode == "fallback" and answer.dropped == ["Taiwan makes 3nm chips."]
-    assert "14nm" in answer.answer and answer.citations  # the quoted Indonesian sentence
+    assert any("14nm" in c.quote for c in answer.citations)  # the evidence is cited
+    # the fake model's "translations" fail their check: the English asker is told so, in
+    # English, and never handed the bare Indonesian quote
+    assert answer.answer.startswith("The passage") and "could not be translated" in answer.answer
+    assert "14nm" not in answer.answer and "[1]" in answer.answer
 
 
 def test_not_found_reply_abstains(seed_service: RagService) -> None:
@@ -148,15 +154,99 @@ def test_an_answer_in_the_wrong_language_is_written_again(seed_service: RagServi
     assert "rewritten: the answer was not in English" in answer.notes
 
 
+def test_a_sentence_left_in_indonesian_is_translated_and_checked(
+    seed_service: RagService,
+) -> None:
+    said = ENGLISH.replace(" [1]", "")
+    gen = _generator(seed_service, INDONESIAN, INDONESIAN, said)
+    _, answer = _run(gen, seed_service, CHIP_Q)
+    assert answer.mode == "generative" and answer.answer.startswith(said)
+    assert any("14nm" in c.quote for c in answer.citations)  # cited as the draft cited it
+    assert gen.translator.calls == 1
+
+
+def test_a_translation_that_changes_the_sentence_is_not_used(seed_service: RagService) -> None:
+    partial = "China can only make 18nm DRAM."  # a translation that drops the 14nm and 128
+    gen = _generator(seed_service, INDONESIAN, INDONESIAN, partial, partial, TRANSLATION)
+    _, answer = _run(gen, seed_service, CHIP_Q)
+    assert answer.mode == "fallback" and partial not in answer.answer
+    assert answer.dropped[0] == INDONESIAN.replace(" [1]", "")
+
+
 def test_still_the_wrong_language_falls_back_to_a_translated_quote(
     seed_service: RagService,
 ) -> None:
-    gen = _generator(seed_service, INDONESIAN, INDONESIAN, TRANSLATION)
+    gen = _generator(seed_service, INDONESIAN, INDONESIAN, INDONESIAN, INDONESIAN, TRANSLATION)
     _, answer = _run(gen, seed_service, CHIP_Q)
     assert answer.mode == "fallback" and answer.language == "en"
     chip = next(c for c in answer.citations if "14nm" in c.quote)
     assert chip.translation == TRANSLATION and f"{TRANSLATION} [{chip.n}]" in answer.answer
     assert chip.quote in CHIP_SENTENCE  # the cited original stays exact
+
+
+class _Scripted(SimpleChatModel):
+    """Answers prompts with `draft`; translates article sentences it knows (`known`), else
+    echoes them (an echo fails the translation check: it is not English)."""
+
+    draft: str
+    known: dict[str, str]
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _call(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> str:
+        text = str(messages[-1].content)
+        return self.draft if "Passages:" in text else self.known.get(text.strip(), text)
+
+
+VISIT = "Pertemuan itu diadakan selama kunjungan tiga hari Presiden Jinping ke Moskow."
+VISIT_EN = "The meeting was held during President Jinping's three-day visit to Moscow."
+
+
+def test_a_sentence_far_from_the_quote_is_checked_against_its_translation(
+    seed_service: RagService,
+) -> None:
+    question = "How long did Xi's trip to Russia last?"
+    said = "Xi's trip to Russia lasted three days."
+    checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
+    assert not checker.check(said, [VISIT], context=question).supported  # across languages
+    llm = _Scripted(draft=f"{said} [1]", known={VISIT: VISIT_EN})
+    gen = GenerativeGenerator(
+        llm, seed_service.extractive, checker, Translator(llm, checker, "fake")
+    )
+    _, answer = _run(gen, seed_service, question)
+    assert answer.mode == "generative" and answer.answer.startswith(said)
+    (cited,) = answer.citations
+    assert cited.quote == VISIT  # the original sentence is what is cited
+    assert cited.translation == VISIT_EN  # and the reader gets its translation
+    unknown = FakeListChatModel(responses=[f"{said} [1]"])  # no translation passes: dropped
+    gen = GenerativeGenerator(
+        unknown, seed_service.extractive, checker, Translator(unknown, checker, "fake")
+    )
+    _, answer = _run(gen, seed_service, question)
+    assert answer.mode == "fallback" and answer.dropped == [said]
+
+
+def test_sentences_that_only_point_at_the_passage_are_left_out(seed_service: RagService) -> None:
+    gen = _generator(
+        seed_service, f"The passage [1] states that {ENGLISH} This is stated in passage [1]."
+    )
+    _, answer = _run(gen, seed_service, CHIP_Q)
+    assert answer.mode == "generative" and not answer.dropped
+    assert answer.answer.startswith("China can only make 14nm") and "passage" not in answer.answer
+
+
+def test_parse_sentence_cuts_marks_and_lead_ins() -> None:
+    assert parse_sentence("according to passage [2], China makes 14nm chips [1, 2] .") == (
+        "China makes 14nm chips.",
+        [2, 1, 2],
+    )
+    assert parse_sentence("Menurut bagian [1]: China tunduk pada pembatasan.")[0] == (
+        "China tunduk pada pembatasan."
+    )
+    assert points_only("This is stated in passage 1.") and points_only("Hal ini disebutkan.")
+    assert not points_only("This limit is stated for 14nm chips.")
 
 
 def test_an_answer_missing_a_fact_is_written_again(seed_service: RagService) -> None:
@@ -172,12 +262,12 @@ def test_an_answer_missing_a_fact_is_written_again(seed_service: RagService) -> 
 def test_a_translation_that_changes_a_number_is_withheld(seed_service: RagService) -> None:
     checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
     wrong = TRANSLATION.replace("14nm", "7nm")
-    llm = FakeListChatModel(responses=[wrong, TRANSLATION])
+    llm = FakeListChatModel(responses=[wrong, wrong, wrong, TRANSLATION])
     translator = Translator(llm, checker, "fake")
-    assert translator.translate(CHIP_SENTENCE, "en", key="chip") is None
+    assert translator.translate(CHIP_SENTENCE, "en", key="chip") is None  # both tries wrong
     assert translator.translate(CHIP_SENTENCE, "en", key="chip") is None  # cached: no new call
     assert translator.calls == 1
-    assert translator.translate(CHIP_SENTENCE, "en", key="chip-again") == TRANSLATION
+    assert translator.translate(CHIP_SENTENCE, "en", key="chip-again") == TRANSLATION  # 2nd try
     assert translator.calls == 2
 
 
@@ -306,3 +396,27 @@ def test_stop_frees_the_model_and_keeps_the_evidence(seed_service: RagService) -
     assert seen == 3 and stream.stage.name == "stopped"
     assert queue.busy == 0  # freed for the next question
     assert answer.citations and "14nm" in answer.answer and answer.notes[-1].startswith("Stopped")
+
+
+def test_translation_check_reads_numbers_and_acronyms_as_a_reader_would(
+    seed_service: RagService,
+) -> None:
+    checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
+    translator = Translator(FakeListChatModel(responses=[""]), checker, "fake")
+    ok = [  # "both" for "sama-sama", "U. S." for AS, BC for SM, "eleven"/"9th" for digits
+        ("Latvia dan Slovakia sama-sama menunda proses untuk bergabung dengan ACTA.",
+         "Latvia and Slovakia have both postponed joining ACTA."),
+        ("Komando Strategi AS sedang mengawasi puing-puing.",
+         "The U. S. Strategic Command is watching the debris."),
+        ("Para Caribes tiba sekitar 10.000 SM.", "The Caribes arrived around 10,000 BC."),
+        ("Topan itu bergerak dengan kecepatan sebelas kilometer per jam.",
+         "The typhoon moved at eleven kilometers per hour."),
+        ("Hingga malam tanggal 9 Agustus, badai berjarak 17 kilometer dari Fujian.",
+         "By the night of August 9th, the storm was 17 kilometers from Fujian."),
+    ]  # fmt: skip
+    for original, translation in ok:
+        assert translator.acceptable(translation, original, "en"), translation
+    wrong = "Then the Third War will be the last religious war."  # "Tiga Puluh" is thirty
+    assert not translator.acceptable(
+        wrong, "Perang Tiga Puluh Tahun akan menjadi perang agama terakhir.", "en"
+    )

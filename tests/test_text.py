@@ -113,3 +113,7 @@ def test_one_line_strips_terminal_escapes_and_control_characters() -> None:
     dirty = "\x1b[31mApa batasan chip\x1b[0m untuk\u200b China?\x07\x00\n\t \x1b]0;judul\x07"
     assert one_line(dirty) == "Apa batasan chip untuk China?"
     assert one_line("  Siapa   bertemu\nPutin? ") == "Siapa bertemu Putin?"
+
+
+def test_ordinals_are_numbers_not_codes() -> None:
+    assert identifiers("the 9th of August, the 1930s, 14nm chips, the H100") == {"14nm", "h100"}

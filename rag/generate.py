@@ -18,7 +18,6 @@ import re
 import time
 from collections.abc import Generator
 
-import numpy as np
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -35,17 +34,15 @@ from rag.answer import (
     make_citations,
 )
 from rag.answerable import YesNoModel
-from rag.checker import SupportChecker, Verdict
-from rag.chunks import split_sentences
-from rag.drafts import copies_foreign, missing_facts, parse_sentence, plain, points_only
+from rag.checker import SupportChecker
+from rag.drafts import copies_foreign, missing_facts, plain
 from rag.evidence_only import busy, endpoint_error, unreachable
 from rag.schema import Event, Stage
 from rag.slots import ModelQueue
-from rag.text import LANGUAGE_NAMES, Language, detect_language, words
+from rag.text import LANGUAGE_NAMES, detect_language, words
 from rag.translate import Translator
+from rag.verify import REFUSAL, Checked, DraftChecker
 
-# A reply that is only a refusal abstains; "not found" inside an answer sentence does not.
-REFUSAL = re.compile(r"\W*not\s+found\W*", re.IGNORECASE)
 # Text in an article that tries to instruct the model is not news: it never reaches the prompt.
 INJECTION = re.compile(
     r"(ignore|disregard|forget)\b.{0,30}\b(instructions?|prompts?|rules)|"
@@ -67,23 +64,8 @@ TRANSLATE_TERMS = " Translate Indonesian words into English (for example 'lapis'
 FIRMER = {
     "language": " Write the whole answer in {language} only.",
     "facts": " Your answer must include: {facts}.",
+    "support": " Say only what the passages state, in their words translated; add nothing else.",
 }
-
-
-def _span(c: Citation, a: int, b: int) -> Citation:
-    """The citation narrowed to characters a:b of its quote (its translation, if any, was of
-    the whole quote: dropped)."""
-    if (a, b) == (0, len(c.quote)):
-        return c
-    start, end = c.char_start + a, c.char_start + b
-    update = {"quote": c.quote[a:b], "char_start": start, "char_end": end, "translation": None}
-    return c.model_copy(update=update)
-
-
-def _units(quotes: list[str]) -> list[str]:
-    """What a generated sentence may match: each quote whole and each of its sentences."""
-    parts = [q[a:b] for q in quotes for a, b in split_sentences(q)]
-    return [*quotes, *(p for p in parts if p not in quotes)]
 
 
 def passages_for(ranked: list[Sentence], limit: int) -> list[Citation]:
@@ -145,6 +127,7 @@ class GenerativeGenerator:
         self.extractive = extractive
         self.checker = checker
         self.translator = translator
+        self.drafts = DraftChecker(checker, translator)
         self.max_passages = max_passages
         self.judge = judge  # the answerability judge: the same LLM, when it can read logits
         self.queue = queue or ModelQueue(1)
@@ -211,7 +194,7 @@ class GenerativeGenerator:
         ev: Evidence,
         passages: list[Citation],
     ) -> Generator[Event, None, Answer]:
-        lang, ranked, best = ev.lang, ev.ranked, ev.pool[0]
+        lang, best = ev.lang, ev.pool[0]
         yield Stage("writing")
         text = yield from self._generate(prompt(question, passages, lang))
         problem, extra = self._problem(text, lang, question, best, passages)
@@ -219,13 +202,24 @@ class GenerativeGenerator:
             yield Restart(problem)
             text = yield from self._generate(prompt(question, passages, lang, extra))
         yield Stage("checking")
-        answer = self.finalize(question, text, passages, lang, chunks, ranked)
+        if not text.strip() or REFUSAL.fullmatch(text):
+            refusal = abstention(question, Evidence(lang, ev.ranked, []))
+            return refusal.model_copy(update={"mode": "generative"})
+        checked = self.drafts.check(question, text, passages, lang)
+        if not checked.kept and not problem:  # nothing was supported: once more, strictly
+            problem = "no sentence was supported by the passages"
+            yield Restart(problem)
+            text = yield from self._generate(prompt(question, passages, lang, FIRMER["support"]))
+            yield Stage("checking")
+            again = self.drafts.check(question, text, passages, lang)
+            checked = Checked(again.kept, [*checked.dropped, *again.dropped])
+        if not checked.kept:
+            return self.fallback(question, chunks, checked.dropped)
+        answer = checked.answer(question, lang)
         if problem:
             answer = answer.model_copy(update={"notes": [*answer.notes, f"rewritten: {problem}"]})
         said = plain(answer.answer)
-        if answer.mode == "generative" and (
-            detect_language(said) != lang or copies_foreign(said, passages, lang)
-        ):
+        if detect_language(said) != lang or copies_foreign(said, passages, lang):
             return self.fallback(question, chunks, [*answer.dropped, said])
         return answer
 
@@ -266,104 +260,3 @@ class GenerativeGenerator:
         answer = self.extractive.generate(question, chunks)
         answer = answer.model_copy(update={"mode": "fallback", "dropped": dropped})
         return self.translator.rewrite(answer)
-
-    def _repair(self, sentence: str, lang: str, passages: list[Citation]) -> str | None:
-        """`sentence` said in `lang` (a sentence that copies the passage's Indonesian, or
-        leaves its terms untranslated, is translated and checked like a quote), or None."""
-        target: Language = "en" if lang == "en" else "id"
-        said = self.translator.translate(sentence, target)
-        if said is None or copies_foreign(said, passages, lang):
-            return None
-        return parse_sentence(said)[0]
-
-    def _translated_check(
-        self, sentence: str, cited: list[Citation], question: str, lang: str
-    ) -> tuple[Verdict, list[Citation]]:
-        """A second look at a sentence the cited quotes in another language did not support:
-        against the checked translation of each quote's closest sentence (e5 tells meanings
-        apart more finely within a language than across). The citations then point at those
-        sentences and carry their translations for the reader."""
-        closest = []
-        for c in cited:
-            spans = split_sentences(c.quote) or [(0, len(c.quote))]
-            vectors = self.checker.cache([sentence, *(c.quote[a:b] for a, b in spans)])
-            a, b = spans[int(np.argmax(vectors[1:] @ vectors[0]))]
-            closest.append(self.translator.cite(_span(c, a, b), lang))
-        translations = [c.translation for c in closest if c.translation]
-        verdict = self.checker.check(sentence, translations, context=question)
-        return verdict, closest if verdict.supported else cited
-
-    def _narrow(self, sentence: str, passage: Citation) -> Citation:
-        """The single sentence of `passage` that supports `sentence` on its own, if there is
-        one (so the citation points at the exact sentence), else the whole passage."""
-        spans = split_sentences(passage.quote)
-        if len(spans) < 2:
-            return passage
-        verdicts = [(self.checker.check(sentence, [passage.quote[a:b]]), a, b) for a, b in spans]
-        ok = [(v.similarity, a, b) for v, a, b in verdicts if v.supported]
-        if not ok:
-            return passage
-        _, a, b = max(ok)
-        return _span(passage, a, b)
-
-    def finalize(
-        self,
-        question: str,
-        text: str,
-        passages: list[Citation],
-        lang: str,
-        chunks: list[Document],
-        ranked: list[Sentence],
-    ) -> Answer:
-        """Check each generated sentence; renumber the citations of the kept ones."""
-        if not text.strip() or REFUSAL.fullmatch(text):
-            ev = Evidence(lang, ranked, [])
-            return abstention(question, ev).model_copy(update={"mode": "generative"})
-        by_n = {p.n: p for p in passages}
-        kept: list[tuple[str, list[Citation]]] = []
-        dropped: list[str] = []
-        for start, end in split_sentences(text):
-            sentence, cited_ns = parse_sentence(text[start:end].strip())
-            if points_only(sentence) or not any(ch.isalnum() for ch in sentence):
-                continue
-            if detect_language(sentence) != lang or copies_foreign(sentence, passages, lang):
-                repaired = self._repair(sentence, lang, passages)
-                if repaired is None:
-                    dropped.append(sentence)
-                    continue
-                sentence = repaired
-            cited = [by_n[n] for n in dict.fromkeys(cited_ns) if n in by_n]
-            if not cited:  # uncited: attribute it to the passage that supports it best
-                best = max(
-                    passages,
-                    key=lambda p: (
-                        self.checker.check(sentence, [p.quote], context=question).similarity
-                    ),
-                )
-                cited = [best]
-            verdict = self.checker.check(
-                sentence, _units([c.quote for c in cited]), context=question
-            )
-            if not verdict.supported and any(self.translator.wanted(c, lang) for c in cited):
-                verdict, cited = self._translated_check(sentence, cited, question, lang)
-            if verdict.supported:
-                kept.append((sentence, [self._narrow(sentence, c) for c in cited]))
-            else:
-                dropped.append(sentence)
-        if not kept:
-            return self.fallback(question, chunks, dropped)
-        numbering: dict[tuple[str, int, int], int] = {}
-        citations: list[Citation] = []
-        parts = []
-        for sentence, cited in kept:
-            for c in cited:
-                key = (c.doc_id, c.char_start, c.char_end)
-                if key not in numbering:
-                    numbering[key] = len(citations) + 1
-                    citations.append(c.model_copy(update={"n": numbering[key]}))
-            marks = "".join(f"[{numbering[(c.doc_id, c.char_start, c.char_end)]}]" for c in cited)
-            parts.append(f"{sentence} {marks}")
-        return Answer(
-            question=question, answer=" ".join(parts), abstained=False, citations=citations,
-            language=lang, mode="generative", dropped=dropped,
-        )  # fmt: skip

@@ -225,7 +225,7 @@ def test_a_sentence_far_from_the_quote_is_checked_against_its_translation(
         unknown, seed_service.extractive, checker, Translator(unknown, checker, "fake")
     )
     _, answer = _run(gen, seed_service, question)
-    assert answer.mode == "fallback" and answer.dropped == [said]
+    assert answer.mode == "fallback" and answer.dropped == [said, said]  # and its strict retry
 
 
 def test_sentences_that_only_point_at_the_passage_are_left_out(seed_service: RagService) -> None:
@@ -247,6 +247,18 @@ def test_parse_sentence_cuts_marks_and_lead_ins() -> None:
     )
     assert points_only("This is stated in passage 1.") and points_only("Hal ini disebutkan.")
     assert not points_only("This limit is stated for 14nm chips.")
+
+
+def test_an_answer_with_nothing_supported_is_written_once_more(seed_service: RagService) -> None:
+    invented = ENGLISH.replace(" [1]", " in Taiwan [1]")  # a place the passage does not name
+    gen = _generator(seed_service, invented, ENGLISH)
+    chunks = seed_service.retriever.invoke(CHIP_Q)
+    stream = gen.stream(CHIP_Q, chunks)
+    list(stream)
+    assert stream.restarts == ["no sentence was supported by the passages"]
+    answer = stream.answer
+    assert answer.mode == "generative" and answer.answer.startswith("China can only make 14nm")
+    assert answer.dropped == [invented.replace(" [1]", "")]
 
 
 def test_an_answer_missing_a_fact_is_written_again(seed_service: RagService) -> None:

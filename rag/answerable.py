@@ -52,6 +52,7 @@ class Scored(Protocol):
 Mode = Literal["off", "model", "judge", "both"]
 WEIGHTS = Path(__file__).with_name("answerability.json")
 TOP = 3  # evidence sentences the features and the judge look at
+JUDGE_CALIBRATED_WITH = "qwen2.5-coder-1.5b"  # the judge threshold in WEIGHTS was set with it
 WORD = re.compile(r"[^\W_]+")  # words as written (names keep their capitals)
 
 NEGATION = re.compile(r"\b(tidak|tak|bukan|belum|tanpa|not|never|no|without)\b|n't\b", re.I)

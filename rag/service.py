@@ -16,7 +16,7 @@ from index.pipeline import IndexReport, Progress
 from index.runs import IndexedArticle
 from rag import followup
 from rag.answer import Answer, AnswerStream, AnswerWriter, ExtractiveGenerator, make_chain
-from rag.answerable import AnswerabilityCheck, AnswerabilityModel
+from rag.answerable import JUDGE_CALIBRATED_WITH, AnswerabilityCheck, AnswerabilityModel
 from rag.articles import Rules
 from rag.catalog import Catalog
 from rag.checker import SupportChecker
@@ -90,7 +90,10 @@ def make_answerability(
     the Indonesian stemmer to share, else one is made)."""
     mode = settings.answerability
     if mode == "auto":  # measured: the trained model refuses too many news questions
-        mode = "judge" if judge else "off"
+        # the judge's threshold holds for the model it was calibrated with: with the 0.5B,
+        # p(yes) sits lower and every question was refused (evals/bench_llm, 18 of 18)
+        calibrated = settings.llm_model == JUDGE_CALIBRATED_WITH
+        mode = "judge" if judge and calibrated else "off"
     if mode == "off":
         return None
     if mode in ("judge", "both") and not judge:

@@ -92,6 +92,11 @@ def test_threshold_comes_from_settings() -> None:
     judged = make_answerability(Settings(answerability_threshold=0.3), judge=True)
     assert judged is not None and judged.mode == "judge" and judged.thresholds["judge"] == 0.3
     assert make_answerability(Settings(), judge=False) is None  # auto without an LLM: off
+    # auto judges only with the model its threshold was calibrated with (the 0.5B's p(yes)
+    # sits lower: it refused every question); asked for by name, it judges anyway
+    assert make_answerability(Settings(llm_model="qwen2.5-coder-0.5b"), judge=True) is None
+    small = Settings(llm_model="qwen2.5-coder-0.5b", answerability="judge")
+    assert make_answerability(small, judge=True) is not None
     assert make_answerability(Settings(answerability="off"), judge=False) is None
     with pytest.raises(ConfigError, match="needs the local LLM"):
         make_answerability(Settings(answerability="judge"), judge=False)

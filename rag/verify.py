@@ -104,7 +104,8 @@ class DraftChecker:
             if not verdict.supported and any(self.translator.wanted(c, lang) for c in cited):
                 verdict, cited = self._translated_check(sentence, cited, question, lang)
             if verdict.supported:
-                out.kept.append((sentence, [self._narrow(sentence, c) for c in cited]))
+                narrowed = [self._narrow(sentence, c, question) for c in cited]
+                out.kept.append((sentence, narrowed))
             else:
                 out.dropped.append(sentence)
         return out
@@ -135,13 +136,17 @@ class DraftChecker:
         verdict = self.checker.check(sentence, translations, context=question)
         return verdict, closest if verdict.supported else cited
 
-    def _narrow(self, sentence: str, passage: Citation) -> Citation:
-        """The single sentence of `passage` that supports `sentence` on its own, if there is
-        one (so the citation points at the exact sentence), else the whole passage."""
+    def _narrow(self, sentence: str, passage: Citation, question: str) -> Citation:
+        """The single sentence of `passage` that supports `sentence` on its own (names and
+        numbers of the question allowed, as in the check), if there is one, so the citation
+        points at the exact sentence; else the whole passage."""
         spans = split_sentences(passage.quote)
         if len(spans) < 2:
             return passage
-        verdicts = [(self.checker.check(sentence, [passage.quote[a:b]]), a, b) for a, b in spans]
+        verdicts = [
+            (self.checker.check(sentence, [passage.quote[a:b]], context=question), a, b)
+            for a, b in spans
+        ]
         ok = [(v.similarity, a, b) for v, a, b in verdicts if v.supported]
         if not ok:
             return passage

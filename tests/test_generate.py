@@ -134,6 +134,19 @@ def test_citation_narrows_to_the_supporting_sentence(
     assert seed_article.text[c.char_start : c.char_end] == c.quote
 
 
+def test_citation_narrows_with_the_names_the_question_gives(seed_service: RagService) -> None:
+    # "Russia" is in the question, not in the visit sentence ("ke Moskow"): the narrowing
+    # allows it, as the check does, so [1] is the visit sentence and not its whole passage
+    question = "How long did Xi's trip to Russia last?"
+    reply = "Xi Jinping's visit to Russia was a three-day visit to Moscow [1]."
+    _, answer = _run(_generator(seed_service, reply), seed_service, question)
+    assert answer.mode == "generative"
+    (c,) = answer.citations
+    assert (
+        c.quote == "Pertemuan itu diadakan selama kunjungan tiga hari Presiden Jinping ke Moskow."
+    )
+
+
 INDONESIAN = "China hanya dapat membuat chip 14nm, DRAM 18nm, dan flash NAND 3D 128 lapis [1]."
 ENGLISH = "China can only make 14nm chips, 18nm DRAM and 128-layer 3D NAND flash [1]."
 TRANSLATION = (

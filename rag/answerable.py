@@ -106,7 +106,8 @@ def cues(
     q_kw = set(keyword_tokens(question, stem))
     best_kw, top_kw = set(keyword_tokens(best, stem)), set(keyword_tokens(top_text, stem))
     chunk_kw = set(keyword_tokens(chunk_text, stem))
-    q_names, q_numbers = names(question), numbers(question)
+    # soft: the weights were trained when 'satu', 'kedua', 'both' counted as numbers
+    q_names, q_numbers = names(question), numbers(question, True)
     top_vocab = _vocabulary([top_text])
     kind = expected_type(question)
     comparative = {m.lower() for m in COMPARATIVE.findall(question)}
@@ -119,7 +120,7 @@ def cues(
             sum(_matches(n, top_vocab) for n in q_names) / len(q_names) if q_names else 1.0
         ),
         "names_missing": float(sum(not _matches(n, top_vocab) for n in q_names)),
-        "numbers_top": _share(q_numbers, numbers(top_text)),
+        "numbers_top": _share(q_numbers, numbers(top_text, True)),
         "type_asked": float(kind is not None),
         "type_best": float(kind is not None and has_type(kind, best)),
         "type_top": float(kind is not None and any(has_type(kind, s.text) for s in top)),
@@ -128,7 +129,7 @@ def cues(
         "comparative_question": float(bool(comparative)),
         "comparative_matched": float(bool(comparative) and comparative <= top_vocab),
         "new_names_best": math.log1p(len(names(best) - q_names)),
-        "new_numbers_best": math.log1p(len(numbers(best) - q_numbers)),
+        "new_numbers_best": math.log1p(len(numbers(best, True) - q_numbers)),
         "question_length": math.log1p(len(question.split())),
         "same_language": float(bool(best) and detect_language(best) == lang),
     }  # fmt: skip

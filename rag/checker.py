@@ -104,7 +104,7 @@ def numbers(text: str, soft: bool = False) -> set[str]:
     text = _spelled(text)
     found = {re.sub(r"[.,]", "", n).lstrip("0") or "0" for n in _NUMBER.findall(text)}
     table = {**NUMBER_WORDS, **SOFT_NUMBER_WORDS} if soft else NUMBER_WORDS
-    found |= {table[w] for w in _WORD.findall(text.lower()) if w in table}
+    found |= {table[w] for w in _WORD.findall(text) if w in table}  # lower-cased above
     return found
 
 

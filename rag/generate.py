@@ -41,8 +41,10 @@ from rag.schema import Event, Stage
 from rag.slots import ModelQueue
 from rag.text import LANGUAGE_NAMES, detect_language, words
 from rag.translate import Translator
-from rag.verify import REFUSAL, Checked, DraftChecker
+from rag.verify import Checked, DraftChecker
 
+# A reply that is only a refusal abstains; "not found" inside an answer sentence does not.
+REFUSAL = re.compile(r"\W*not\s+found\W*", re.IGNORECASE)
 # Text in an article that tries to instruct the model is not news: it never reaches the prompt.
 INJECTION = re.compile(
     r"(ignore|disregard|forget)\b.{0,30}\b(instructions?|prompts?|rules)|"
@@ -125,7 +127,6 @@ class GenerativeGenerator:
     ) -> None:
         self.llm = llm
         self.extractive = extractive
-        self.checker = checker
         self.translator = translator
         self.drafts = DraftChecker(checker, translator)
         self.max_passages = max_passages

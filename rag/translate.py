@@ -53,6 +53,11 @@ _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 _QUOTES = re.compile(r"^[\s\"'“”‘’«»]+|[\s\"'“”‘’«»]+$")
 
 
+def target_language(lang: str) -> Language:
+    """The language a translation for an asker of `lang` is written in."""
+    return "en" if lang == "en" else "id"
+
+
 class Translator:
     """Translates quotes with `llm`; `model_id` names the model in the cache key."""
 
@@ -136,7 +141,7 @@ class Translator:
         unless every sentence passes."""
         if not self.wanted(c, lang):
             return c
-        target: Language = "en" if lang == "en" else "id"
+        target = target_language(lang)
         parts = []
         for a, b in split_sentences(c.quote) or [(0, len(c.quote))]:
             key = (c.doc_id, c.char_start + a, c.char_start + b)
@@ -156,9 +161,7 @@ class Translator:
         if answer.abstained or not foreign:
             return translated
         notes = [n for n in answer.notes if n not in UNTRANSLATED.values()]
-        shown = [
-            c for c in translated.citations if c.translation or not self.wanted(c, answer.language)
-        ]
+        shown = [c for c in translated.citations if not self.wanted(c, answer.language)]
         if not shown:
             marks = "".join(f"[{c.n}]" for c in translated.citations)
             many = len(translated.citations) > 1

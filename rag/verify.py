@@ -10,7 +10,6 @@ sentences cite the single sentence that supports them, renumbered.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,11 +18,8 @@ from rag.checker import SupportChecker, Verdict
 from rag.chunks import split_sentences
 from rag.drafts import copies_foreign, parse_sentence, points_only
 from rag.schema import Answer, Citation
-from rag.text import Language, detect_language
-from rag.translate import Translator
-
-# A reply that is only a refusal abstains; "not found" inside an answer sentence does not.
-REFUSAL = re.compile(r"\W*not\s+found\W*", re.IGNORECASE)
+from rag.text import detect_language
+from rag.translate import Translator, target_language
 
 
 def _span(c: Citation, a: int, b: int) -> Citation:
@@ -113,8 +109,7 @@ class DraftChecker:
     def _repair(self, sentence: str, lang: str, passages: list[Citation]) -> str | None:
         """`sentence` said in `lang` (a sentence that copies the passage's Indonesian, or
         leaves its terms untranslated, is translated and checked like a quote), or None."""
-        target: Language = "en" if lang == "en" else "id"
-        said = self.translator.translate(sentence, target)
+        said = self.translator.translate(sentence, target_language(lang))
         if said is None or copies_foreign(said, passages, lang):
             return None
         return parse_sentence(said)[0]

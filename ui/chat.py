@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 
 from rag import MAX_QUESTION, Answer, AnswerStream, RagError, RagService
-from ui.views import OOPS, escape, panel, render, render_progress, sources_group
+from ui.views import OOPS, REFRESH_S, escape, panel, render, render_progress, sources_group
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,6 @@ Messages = list[dict[str, Any]]
 Turns = list[dict[str, Any]]  # the conversation's answers (`Answer.model_dump()`), stored
 MAX_TURNS = 30  # answers kept per conversation
 MAX_SESSIONS = 500  # conversations kept on the server (the browser has its own copy)
-REFRESH_S = 0.1  # the bubble is redrawn at most this often while the answer is written
 TOO_LONG = "Your question has {n:,} characters; the limit is {limit:,}. Please shorten it."
 
 

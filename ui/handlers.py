@@ -4,6 +4,7 @@ Errors reach the user as one readable line (`RagError`) or a generic note; never
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import gradio as gr
 from rag import Answer, IndexProgress, IndexReport, RagError, RagService, Stage
 from ui.views import (
     OOPS,
+    REFRESH_S,
     escape,
     library_rows,
     status_text,
@@ -44,18 +46,23 @@ class Handlers:
     ) -> Iterator[dict[str, Any]]:
         """The answer as events: `evidence` (the checked passages, at once), `stage` (what
         the writer does: waiting with `ahead`, reading, writing, checking), `text` (written so
-        far), then `answer` (the checked answer) or `error`, and `translated` (the answer
-        again, as `/ask` gives it, once its quotes are translated, when they were)."""
+        far, at most every `REFRESH_S`), then `answer` (the checked answer) or `error`, and
+        `translated` (the answer again, as `/ask` gives it, once its quotes are translated,
+        when they were)."""
         pairs = [(str(q), str(a)) for q, a in (history or [])]
         try:
             stream = self.service.stream(question, pairs)
             preview = stream.preview
             yield {"event": "evidence", "answer": _json(preview) if preview else None}
+            sent, last, stage = "", 0.0, None
             for event in stream.events():
                 if isinstance(event, Stage):
-                    yield {"event": "stage", "stage": event.name, "ahead": event.ahead}
-                else:
-                    yield {"event": "text", "text": stream.text}
+                    if event != stage:  # a question in line hears its place when it changes
+                        stage = event
+                        yield {"event": "stage", "stage": event.name, "ahead": event.ahead}
+                elif time.monotonic() - last >= REFRESH_S and stream.text != sent:
+                    sent, last = stream.text, time.monotonic()
+                    yield {"event": "text", "text": sent}
             answer = stream.answer
             yield {"event": "answer", "answer": _json(answer)}
             translated = self.service.translate(answer)  # the answer did not wait for these

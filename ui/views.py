@@ -12,6 +12,10 @@ from rag import MACHINE, Answer, Citation, RagService, Stage
 
 log = logging.getLogger(__name__)
 
+# the written text is sent at most this often while an answer is written (the chat's bubble,
+# the API's text events): a reader sees no difference, and twenty readers cost much less
+REFRESH_S = 0.1
+
 OOPS = "⚠️ Something went wrong; the error was logged."
 _CITE = re.compile(r"\[(\d+)\]")
 REWRITTEN = "rewritten:"  # a note on how the answer was written (kept in the JSON only)

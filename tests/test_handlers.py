@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from evals import load
 from rag import Answer, AnswerStream, RagService, Stage
 from rag.schema import Event
-from tests.helpers import CHIP_SENTENCE
+from tests.helpers import CHIP_SENTENCE, served
 from ui.handlers import Handlers
 from ui.views import REFRESH_S
 
@@ -69,3 +70,12 @@ def test_text_is_paced_and_a_place_in_line_is_sent_when_it_changes(token_s: floa
         assert texts[0] == "x" and len(texts) <= 2
     assert events[-1] == {"event": "answer", "answer": events[-1]["answer"]}
     assert events[-1]["answer"]["answer"] == "x" * tokens
+
+
+def test_the_load_generator_reads_the_served_events(seed_service: RagService) -> None:
+    """evals/load.py over the real app: every question answered, the evidence before it."""
+    with served(seed_service) as url:
+        result = load.run(url, sessions=2, per_session=2)
+    assert result["errors"] == 0 and result["requests"] == 4
+    assert 0 < result["evidence_p50_s"] <= result["answer_p50_s"]
+    assert result["different_from_alone"] == 0  # the extractive answer does not change

@@ -167,10 +167,15 @@ class Catalog:
         for st in self.ours:
             changed = st.refresh() or changed
         if changed and self.store.writer != this_process():
-            client = reopen_client(self.store.client)
-            if client is not self.store.client:
-                for st in self.ours:
-                    st.reconnect(client)
+            self.reopen()
+
+    def reopen(self) -> None:
+        """Drop this process's Chroma system for the folder and open it again from disk: after
+        a failed write (a full disk) the old one can hang the next call."""
+        client = reopen_client(self.store.client)
+        if client is not self.store.client:
+            for st in self.ours:
+                st.reconnect(client)
 
     def others(self) -> list[Other]:
         """The other collections of this index (other models, older formats)."""

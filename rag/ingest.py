@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,6 +29,8 @@ from rag.formats import Skipped
 
 _RECORD = re.compile(r":\d+$")  # "file.jsonl:12": one record of a file
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+log = logging.getLogger(__name__)
 
 
 def fetcher_for(settings: Settings) -> Fetcher:
@@ -152,7 +155,7 @@ class Ingestor:
                 )
             articles, skipped = self._load(list(sources))
             articles, clashes = unique_ids(articles, store.articles())
-            with disk_errors(s.index_dir):
+            with self._reopened_after_failure(), disk_errors(s.index_dir):
                 report = index_articles(
                     articles,
                     [*skipped, *clashes],
@@ -170,6 +173,19 @@ class Ingestor:
                 )
                 self.catalog.drop_replaced(others, full=full)
             return report
+
+    @contextmanager
+    def _reopened_after_failure(self) -> Iterator[None]:
+        """A run that fails midway (a full disk) leaves the index as its last complete run on
+        disk, but this process's Chroma system may be stuck mid-write: it is opened again."""
+        try:
+            yield
+        except BaseException:
+            try:
+                self.catalog.reopen()
+            except Exception:  # still no space: the next run opens it again
+                log.warning("could not reopen the index after a failed run", exc_info=True)
+            raise
 
     def _load(self, sources: list[Path | str]) -> tuple[list[Article], list[Skipped]]:
         """Files, folders and globs read from disk; http(s) URLs fetched (pages and feeds)."""

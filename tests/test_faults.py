@@ -212,3 +212,7 @@ def test_a_full_disk_is_one_line_and_the_last_run_survives(tmp_path: Path) -> No
         fresh = RagService(settings, embeddings=HashEmbeddings(dim=256))
         held = fresh.articles()
         assert [a.doc_id for a in held] == ["000_d13655306499247b"]  # the last complete run
+        # the process that failed goes on too (a chat server): it reads and indexes again
+        assert [a.doc_id for a in svc.articles()] == ["000_d13655306499247b"]
+        assert svc.build_index([news / "berita-0.txt"]).added == ["berita-0"]
+        assert len(fresh.articles()) == 2  # and the other process sees its run

@@ -170,9 +170,9 @@ def test_a_waiting_question_goes_before_the_next_batch_of_passages() -> None:
         pool.submit(hold)
         held.wait(5)
         passages = [pool.submit(use, f"passages{i}", False) for i in range(2)]
-        time.sleep(0.2)  # the passages wait first ...
+        time.sleep(0.5)  # the passages wait first ...
         question = pool.submit(use, "question", True)
-        time.sleep(0.2)
+        time.sleep(0.5)
         release.set()
         for f in [*passages, question]:
             f.result(5)

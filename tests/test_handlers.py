@@ -66,8 +66,8 @@ def test_text_is_paced_and_a_place_in_line_is_sent_when_it_changes(token_s: floa
     if token_s:  # slower than the pace: every token is shown
         assert texts == ["x" * n for n in range(1, tokens + 1)]
     else:  # faster: the first is shown, the rest comes with the answer (on a loaded
-        # machine a pause may let one more through)
-        assert texts[0] == "x" and len(texts) <= 2
+        # machine a pause may let a few more through; unpaced, all 40 would be sent)
+        assert texts[0] == "x" and len(texts) <= 10
     assert events[-1] == {"event": "answer", "answer": events[-1]["answer"]}
     assert events[-1]["answer"]["answer"] == "x" * tokens
 

@@ -186,6 +186,10 @@ def floor_app(port: int) -> Any:
     load generator's own work costs (`--floor`)."""
     import gradio as gr
 
+    from rag.config import Settings
+
+    settings = Settings()  # the app's queue (ui/app.py `launch`), so only the work differs
+
     def ask_events(question: str, history: list[list[str]] | None = None) -> Iterator[Any]:
         """The evidence and the answer, at once."""
         answer = {"answer": question, "citations": [], "notes": [], "mode": "extractive"}
@@ -194,7 +198,7 @@ def floor_app(port: int) -> Any:
 
     with gr.Blocks() as demo:
         gr.api(ask_events, api_name="ask_events")
-    demo.queue(default_concurrency_limit=64, max_size=100)
+    demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=settings.ui_queue_size)
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     return demo
 

@@ -69,6 +69,10 @@ def _file_of(path: str) -> str:
     return _RECORD.sub("", path)
 
 
+def _digest(path: str) -> str:
+    return hashlib.sha256(path.encode("utf-8", "replace")).hexdigest()[:6]
+
+
 def unique_ids(
     articles: list[Article], indexed: dict[str, IndexedArticle]
 ) -> tuple[list[Article], list[Skipped]]:
@@ -80,6 +84,14 @@ def unique_ids(
     taken: dict[str, str] = {}  # doc_id -> the source that has it in this run
     for a in articles:
         source = _file_of(a.path)
+        distinct = f"{a.doc_id}-{_digest(a.path)}"
+        held = indexed.get(distinct)
+        if held is not None and held.path == a.path and distinct not in taken:
+            # this file got a distinct id in an earlier run: it keeps it, even once the article
+            # that held the plain id is gone (else every run would re-key and re-embed it)
+            taken[distinct] = source
+            out.append(dataclasses.replace(a, doc_id=distinct))
+            continue
         owner = indexed.get(a.doc_id)
         other = (
             taken[a.doc_id]
@@ -98,8 +110,7 @@ def unique_ids(
                     )
                 )
                 continue
-            digest = hashlib.sha256(a.path.encode("utf-8", "replace")).hexdigest()[:6]
-            a = dataclasses.replace(a, doc_id=f"{a.doc_id}-{digest}")
+            a = dataclasses.replace(a, doc_id=distinct)
         taken.setdefault(a.doc_id, source)
         out.append(a)
     return out, skipped

@@ -52,6 +52,26 @@ def test_two_files_with_one_name_get_distinct_ids(settings: Settings, tmp_path: 
     assert _texts(svc) == {"berita": BANJIR, new_id: GEMPA}
 
 
+def test_a_distinct_id_is_kept_once_the_first_file_is_gone(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Folder b replaces folder a (--prune): b's file got a distinct id while a's held the
+    plain one, and keeps it in every later run instead of being re-keyed and re-embedded."""
+    svc = RagService(settings, embeddings=HashEmbeddings())
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "berita.txt").write_text(BANJIR, encoding="utf-8")
+    svc.build_index([tmp_path / "a"])
+    moved = svc.build_index([tmp_path / "b"], prune=True)
+    (new_id,) = moved.added
+    assert new_id.startswith("berita-") and moved.removed == ["berita"]
+    again = svc.build_index([tmp_path / "b"], prune=True)
+    assert (again.added, again.removed, again.unchanged) == ([], [], [new_id])
+    assert again.chunks == 0 and _texts(svc) == {new_id: BANJIR}
+    (tmp_path / "b" / "berita.txt").write_text(GEMPA, encoding="utf-8")
+    assert svc.build_index([tmp_path / "b"], prune=True).updated == [new_id]
+
+
 def test_same_upload_name_twice_in_a_batch_keeps_both(settings: Settings, tmp_path: Path) -> None:
     svc = RagService(settings, embeddings=HashEmbeddings())
     uploads = []

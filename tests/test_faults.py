@@ -104,6 +104,14 @@ def test_sigkill_at_random_points_leaves_a_working_index(
     new_state, svc = _state(whole, e5)
     _assert_clean(svc)
     assert len(new_state) == 13 and new_state != old_state
+    # the same run again changes nothing: no article re-keyed (the kills below that land
+    # after the commit need this)
+    again = subprocess.run(
+        _index_cmd(new), env=_env(whole), capture_output=True, text=True, timeout=600
+    )
+    assert again.returncode == 0, again.stderr
+    assert "0 added, 0 updated, 13 unchanged, 0 removed" in again.stdout, again.stdout
+    assert _state(whole, e5)[0] == new_state
 
     rng = random.Random(20261125)
     outcomes = []

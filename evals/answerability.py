@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 
 from evals.datasets import corpus_service, load_questions
-from rag.answer import chunk_text
 from rag.answerable import CUES, TOP, WEIGHTS, cues, feature_vector
 from rag.config import Settings
 from rag.generate import MAX_PASSAGES, judge_prompt, passages_for
+from rag.sentences import chunk_text
 from rag.text import Stemmer, detect_language
 
 OUT = Path(".rag/answerability")

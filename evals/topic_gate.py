@@ -1,11 +1,11 @@
-"""How well the similarity gate tells on-topic from off-topic questions: each question's best
-evidence score against its own corpus (on topic) and against an index it is not about (off
-topic), with e5 (the gate today) and with the cross-lingual USE encoder.
+"""Calibrate and measure the gate for English questions: each question's best evidence score
+against its own corpus (on topic) and against corpora it is not about (off topic), with e5 (the
+gate for Indonesian questions) and with the cross-lingual USE encoder (the gate for English ones).
 
-    python -m evals.topic_gate ../shared/data/belebele_en_dev seeds
+    python -m evals.topic_gate ../shared/data/belebele_en_dev seeds ../shared/data/idk_mrc_valid
 
-Prints, per score, the AUC and the share of off-topic questions that pass when the threshold
-refuses 1%, 2% or 5% of on-topic ones, and what the shipped thresholds do.
+The USE threshold is calibrated on the questions outside the reported sample (`--sample 100
+--seed 0`, the one `rag eval` reports) to refuse `--refuse` of them; the report is on the sample.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.datasets import corpus_service, load_questions
+from evals.datasets import corpus_service
+from evals.runner import pick_questions
 from rag.config import Settings
-from rag.embeddings import ModelEmbeddings, UseEmbeddings
+from rag.embeddings import ModelEmbeddings
 from rag.service import RagService
-from rag.text import detect_language
-
-TOP = 10  # sentences the USE score looks at: the e5 ranking's best
 
 
 def _service(
@@ -38,44 +36,59 @@ def _service(
     return svc
 
 
+def scores(svc: RagService, question: str) -> tuple[float, float]:
+    """The e5 gate's score (best sentence) and the USE gate's (best of e5's CROSS_TOP)."""
+    gen = svc.extractive
+    ranked = gen.score(question, svc.retriever.invoke(question))
+    if not ranked:
+        return 0.0, 0.0
+    return ranked[0].score, gen.cross_score(question, ranked)
+
+
 def main() -> None:
     from sklearn.metrics import roc_auc_score
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", type=Path, help="questions and the corpus they are about")
-    parser.add_argument("other", type=Path, help="a folder or data set they are not about")
-    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("dataset", type=Path, help="English questions and their corpus")
+    parser.add_argument("others", type=Path, nargs="+", help="folders or data sets off topic")
+    parser.add_argument("--sample", type=int, default=100, help="the reported sample's size")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--refuse", type=float, default=0.02, help="on-topic share refused")
     parser.add_argument("--cache", type=Path, default=Path(".rag/eval-cache"))
     args = parser.parse_args()
     settings = Settings(llm="none", answerability="off")
     own = corpus_service(args.dataset, args.cache, settings)
-    off = _service(args.other, args.cache, settings, own.embeddings)
-    use = UseEmbeddings()
-    questions = load_questions(args.dataset, args.limit)
-    scores: dict[str, list[tuple[float, float]]] = {"on": [], "off": []}
-    for q in questions:
-        qv = use.embed_query_np(q.question)
-        for side, svc in (("on", own), ("off", off)):
-            ranked = svc.extractive.score(q.question, svc.retriever.invoke(q.question))
-            texts = [s.text for s in ranked[:TOP]]
-            best_use = float((use.embed_documents_np(texts) @ qv).max()) if texts else 0.0
-            scores[side].append((ranked[0].score if ranked else 0.0, best_use))
-    on, off_ = np.array(scores["on"]), np.array(scores["off"])
-    langs = {
-        lang: sum(detect_language(q.question) == lang for q in questions) for lang in ("en", "id")
-    }
-    print(f"{len(questions)} questions of {args.dataset.name} ({langs}), off topic: {args.other}")
-    truth = np.r_[np.ones(len(on)), np.zeros(len(off_))]
-    for i, name in enumerate(("e5 best sentence (the gate)", f"USE best of e5's top {TOP}")):
-        auc = roc_auc_score(truth, np.r_[on[:, i], off_[:, i]])
-        print(f"{name}: AUC {auc:.3f}")
-        for cap in (0.01, 0.02, 0.05):
-            t = float(np.quantile(on[:, i], cap))
-            print(f"  refusing {cap:.0%} on topic (threshold {t:.3f}): off topic passes "
-                  f"{(off_[:, i] >= t).mean():.3f}")  # fmt: skip
-    for t in (settings.abstain_threshold_en, settings.abstain_threshold):
-        print(f"e5 at {t:.2f}: on topic refused {(on[:, 0] < t).mean():.3f}, "
-              f"off topic passes {(off_[:, 0] >= t).mean():.3f}")  # fmt: skip
+    others = {o.name: _service(o, args.cache, settings, own.embeddings) for o in args.others}
+    if own.extractive.cross is None:
+        raise SystemExit("the USE gate needs cross_lingual = 'use'")
+    reported = {q.qid for q in pick_questions(args.dataset, None, args.sample, args.seed)}
+    rows: dict[str, dict[str, tuple[float, float]]] = {}
+    for q in pick_questions(args.dataset):
+        rows[q.qid] = {"on": scores(own, q.question)}
+        rows[q.qid] |= {name: scores(svc, q.question) for name, svc in others.items()}
+
+    def side(name: str, report: bool) -> np.ndarray:
+        return np.array([r[name] for qid, r in rows.items() if (qid in reported) == report])
+
+    threshold = float(np.quantile(side("on", False)[:, 1], args.refuse))
+    print(f"{args.dataset.name}: {len(rows)} questions, {len(rows) - len(reported)} calibrate, "
+          f"{len(reported)} report (--sample {args.sample} --seed {args.seed})")  # fmt: skip
+    print(f"USE threshold refusing {args.refuse:.0%} of the calibration questions: {threshold:.4f}")
+    gates = (
+        ("e5", 0, settings.abstain_threshold_en),
+        ("USE (calibrated now)", 1, threshold),
+        ("USE (shipped)", 1, settings.abstain_threshold_cross),
+    )
+    print("gate | threshold | on topic refused | " + " | ".join(f"{o} passes" for o in others))
+    for name, i, t in gates:
+        cells = [f"{(side('on', True)[:, i] < t).mean():.3f}"]
+        cells += [f"{(side(o, True)[:, i] >= t).mean():.3f}" for o in others]
+        print(f"{name} | {t:.3f} | " + " | ".join(cells))
+    every = {name: np.array([r[name] for r in rows.values()]) for name in ["on", *others]}
+    for o in others:
+        truth = np.r_[np.ones(len(rows)), np.zeros(len(rows))]
+        auc = [roc_auc_score(truth, np.r_[every["on"][:, i], every[o][:, i]]) for i in (0, 1)]
+        print(f"AUC on topic vs {o}, all questions: e5 {auc[0]:.3f}, USE {auc[1]:.3f}")
 
 
 if __name__ == "__main__":

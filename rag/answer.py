@@ -15,11 +15,18 @@ from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.answer_types import expected_type, has_type
-from rag.answerable import TOP, WORD, AnswerabilityCheck
-from rag.chunks import split_sentences
+from rag.answerable import WORD, AnswerabilityCheck
 from rag.embeddings import EmbeddingCache, ModelEmbeddings
 from rag.retrieve import HybridRetriever
 from rag.schema import Answer, AnswerStream, AnswerWriter, Citation, Restart
+from rag.sentences import (
+    Sentence,
+    asked_names,
+    chunk_sentences,
+    chunk_text,
+    make_citations,
+    sentence_words,
+)
 from rag.text import detect_language, identifiers, keyword_tokens, words
 
 NOT_FOUND = {
@@ -69,6 +76,7 @@ TYPE_MARGIN = 0.04  # how far below the best sentence a sentence of the asked-fo
 # seed, near misses (the H100 price) score above the threshold and off-topic questions ("the
 # capital of France", "the 2022 World Cup") 0.03 or more below it.
 RELATED_MARGIN = 0.02
+CROSS_TOP = 10  # the best sentences (by e5) the cross-lingual gate scores
 
 
 @dataclass(frozen=True)
@@ -86,68 +94,6 @@ class Evidence:
     floor: float = 0.0  # an abstention offers as related only passages scoring this or more
 
 
-@dataclass(frozen=True)
-class Sentence:
-    doc: Document  # the chunk it comes from
-    rank: int  # the chunk's retrieval rank
-    start: int  # offsets in the cleaned article
-    end: int
-    text: str
-    score: float = 0.0
-
-
-def chunk_sentences(chunks: list[Document]) -> list[Sentence]:
-    """Sentences of the chunks with article offsets; overlapping chunks yield each once."""
-    seen: set[tuple[str, int]] = set()
-    out: list[Sentence] = []
-    for rank, doc in enumerate(chunks):
-        base = int(doc.metadata["char_start"])
-        for s, e in split_sentences(doc.page_content):
-            key = (doc.metadata["doc_id"], base + s)
-            if key not in seen:
-                seen.add(key)
-                out.append(Sentence(doc, rank, base + s, base + e, doc.page_content[s:e]))
-    return out
-
-
-def chunk_text(ranked: list[Sentence]) -> str:
-    """The text of the chunks the best sentences come from, each once (the answerability
-    cues' context)."""
-    return " ".join({id(s.doc): s.doc.page_content for s in ranked[:TOP]}.values())
-
-
-def make_citations(sentences: list[Sentence]) -> list[Citation]:
-    """One citation per run of adjacent sentences of the same chunk, in retrieval order."""
-    ordered = sorted(sentences, key=lambda s: (s.rank, s.start))
-    groups: list[list[Sentence]] = []
-    for s in ordered:
-        last = groups[-1][-1] if groups else None
-        if last and last.doc.id == s.doc.id and s.start - last.end <= 2:
-            groups[-1].append(s)
-        else:
-            groups.append([s])
-    citations = []
-    for n, group in enumerate(groups, 1):
-        doc, start, end = group[0].doc, group[0].start, group[-1].end
-        base = int(doc.metadata["char_start"])
-        meta = doc.metadata
-        citations.append(
-            Citation(
-                n=n,
-                doc_id=meta["doc_id"],
-                title=meta["title"],
-                source=meta["source"],
-                published=meta.get("published") or None,
-                url=meta.get("url") or None,
-                quote=doc.page_content[start - base : end - base],
-                char_start=start,
-                char_end=end,
-                score=round(max(s.score for s in group), 4),
-            )
-        )
-    return citations
-
-
 class ExtractiveGenerator:
     """Quotes the best-matching sentences; abstains below the language's threshold or when a
     code in the question (like 'H100') appears in none of the retrieved text."""
@@ -163,13 +109,18 @@ class ExtractiveGenerator:
         answer_types: AnswerTypeMode,
         cache: EmbeddingCache | None = None,
         answerability: AnswerabilityCheck | None = None,
+        cross: ModelEmbeddings | None = None,
+        threshold_cross: float = 0.0,
     ) -> None:
-        """Parameters come from `Settings` (see `rag.service.make_extractive`)."""
+        """Parameters come from `Settings` (see `rag.service.make_extractive`); with `cross`
+        (the cross-lingual embedder), English questions are gated on its score instead."""
         self.embeddings = embeddings
         self.cache = cache or EmbeddingCache(embeddings)
         # English questions score lower against Indonesian text (about 0.045 on paired
         # questions), so each language has its own threshold.
         self.thresholds = {"id": threshold, "en": threshold_en}
+        self.cross = EmbeddingCache(cross) if cross is not None else None
+        self.threshold_cross = threshold_cross
         self.max_sentences = max_sentences
         self.margin = margin
         self.answer_types = answer_types
@@ -217,7 +168,7 @@ class ExtractiveGenerator:
             return Evidence(lang, ranked, [], unknown_codes=unknown, floor=floor)
         # on topic is the best sentence's call; a preferred sentence of the asked-for type
         # may score a little lower (TYPE_MARGIN)
-        if not pool or ranked[0].score < self.thresholds[lang]:
+        if not pool or not self.on_topic(question, lang, ranked):
             return Evidence(lang, ranked, [], floor=floor)
         if check is None or not check.uses_model:
             return Evidence(lang, ranked, pool, floor=floor)
@@ -226,6 +177,25 @@ class ExtractiveGenerator:
         if check.mode == "model" and not check.decide(p, None)[1]:
             return self.refused(question, lang, ranked, p)
         return Evidence(lang, ranked, pool, p_model=p, floor=floor)
+
+    def on_topic(self, question: str, lang: str, ranked: list[Sentence]) -> bool:
+        """Whether the best evidence is close enough to the question to answer from. English
+        questions, with the cross-lingual embedder, go by its best score over the CROSS_TOP
+        sentences: it tells on-topic from off-topic ones better than e5 (README)."""
+        e5_passes = ranked[0].score >= self.thresholds[lang]
+        if lang == "id" or self.cross is None:
+            return e5_passes
+        # USE misses questions about the article itself ("Where did detikINET get this story
+        # from?" .10); one naming what the best sentences name is on topic (README)
+        named = e5_passes and bool(asked_names(question) & sentence_words(ranked[:CROSS_TOP]))
+        return named or self.cross_score(question, ranked) >= self.threshold_cross
+
+    def cross_score(self, question: str, ranked: list[Sentence]) -> float:
+        """The cross-lingual embedder's best cosine of `question` to the CROSS_TOP best
+        sentences."""
+        assert self.cross is not None
+        q = self.cross.embeddings.embed_query_np(question)
+        return float((self.cross([s.text for s in ranked[:CROSS_TOP]]) @ q).max())
 
     def refused(
         self, question: str, lang: str, ranked: list[Sentence], p: float | None

@@ -29,15 +29,14 @@ from rag.answer import (
     Evidence,
     ExtractiveGenerator,
     Restart,
-    Sentence,
     abstention,
-    make_citations,
 )
 from rag.answerable import YesNoModel
 from rag.checker import SupportChecker
 from rag.drafts import copies_foreign, missing_facts, plain
 from rag.evidence_only import busy, endpoint_error, unreachable
 from rag.schema import Event, Stage
+from rag.sentences import Sentence, make_citations
 from rag.slots import ModelQueue
 from rag.text import LANGUAGE_NAMES, detect_language, words
 from rag.translate import Translator

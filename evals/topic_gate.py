@@ -36,13 +36,15 @@ def _service(
     return svc
 
 
-def scores(svc: RagService, question: str) -> tuple[float, float]:
-    """The e5 gate's score (best sentence) and the USE gate's (best of e5's CROSS_TOP)."""
+def scores(svc: RagService, question: str) -> tuple[float, float, float]:
+    """The e5 gate's score (best sentence), the USE gate's (best of e5's CROSS_TOP) and the
+    shipped gate's verdict (1.0: passes)."""
     gen = svc.extractive
     ranked = gen.score(question, svc.retriever.invoke(question))
     if not ranked:
-        return 0.0, 0.0
-    return ranked[0].score, gen.cross_score(question, ranked)
+        return 0.0, 0.0, 0.0
+    passes = gen.on_topic(question, "en", ranked)
+    return ranked[0].score, gen.cross_score(question, ranked), float(passes)
 
 
 def main() -> None:
@@ -62,7 +64,7 @@ def main() -> None:
     if own.extractive.cross is None:
         raise SystemExit("the USE gate needs cross_lingual = 'use'")
     reported = {q.qid for q in pick_questions(args.dataset, None, args.sample, args.seed)}
-    rows: dict[str, dict[str, tuple[float, float]]] = {}
+    rows: dict[str, dict[str, tuple[float, float, float]]] = {}
     for q in pick_questions(args.dataset):
         rows[q.qid] = {"on": scores(own, q.question)}
         rows[q.qid] |= {name: scores(svc, q.question) for name, svc in others.items()}
@@ -77,7 +79,8 @@ def main() -> None:
     gates = (
         ("e5", 0, settings.abstain_threshold_en),
         ("USE (calibrated now)", 1, threshold),
-        ("USE (shipped)", 1, settings.abstain_threshold_cross),
+        ("USE (shipped threshold)", 1, settings.abstain_threshold_cross),
+        ("shipped gate: USE, or e5 and a name of the question", 2, 0.5),
     )
     print("gate | threshold | on topic refused | " + " | ".join(f"{o} passes" for o in others))
     for name, i, t in gates:

@@ -33,6 +33,7 @@ from rag.answer import (
 )
 from rag.answerable import YesNoModel
 from rag.checker import SupportChecker
+from rag.complete import Completer
 from rag.drafts import copies_foreign, missing_facts, plain
 from rag.evidence_only import busy, endpoint_error, unreachable
 from rag.schema import Event, Stage
@@ -128,6 +129,7 @@ class GenerativeGenerator:
         self.extractive = extractive
         self.translator = translator
         self.drafts = DraftChecker(checker, translator)
+        self.completer = Completer(translator)
         self.max_passages = max_passages
         self.judge = judge  # the answerability judge: the same LLM, when it can read logits
         self.queue = queue or ModelQueue(1)
@@ -215,9 +217,13 @@ class GenerativeGenerator:
             checked = Checked(again.kept, [*checked.dropped, *again.dropped])
         if not checked.kept:
             return self.fallback(question, chunks, checked.dropped)
-        answer = checked.answer(question, lang)
-        if problem:
-            answer = answer.model_copy(update={"notes": [*answer.notes, f"rewritten: {problem}"]})
+        done = self.completer.complete(question, checked, lang)
+        answer = done.checked.answer(question, lang)
+        notes = [f"rewritten: {problem}"] if problem else []
+        if done.added:
+            notes.append(f"rewritten: the cited sentence added for {', '.join(done.added)}")
+        if notes:
+            answer = answer.model_copy(update={"notes": [*answer.notes, *notes]})
         said = plain(answer.answer)
         if detect_language(said) != lang or copies_foreign(said, passages, lang):
             return self.fallback(question, chunks, [*answer.dropped, said])

@@ -45,6 +45,17 @@ def asked_names(question: str) -> set[str]:
     return names(question) | inner
 
 
+def distinct_names(question: str) -> set[str]:
+    """The question's names that hardly any other text has, lower-cased: mixed-case words
+    ('detikINET', 'iPhone') and codes ('H100'), not acronyms ('AS') or capitalized words."""
+    return {
+        w.lower()
+        for w in WORD.findall(question)
+        if (any(c.isupper() for c in w[1:]) and not w.isupper())
+        or (any(c.isdigit() for c in w) and any(c.isalpha() for c in w))
+    }
+
+
 def sentence_words(sentences: list[Sentence]) -> set[str]:
     """The lower-cased words of `sentences`."""
     return {w for s in sentences for w in words(s.text)}

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from langchain_core.documents import Document
 
-from rag.sentences import Sentence, asked_names, chunk_sentences, make_citations, sentence_words
+from rag.sentences import (
+    Sentence,
+    asked_names,
+    chunk_sentences,
+    distinct_names,
+    make_citations,
+    sentence_words,
+)
 
 
 def _sentence(doc: Document, rank: int, start: int, end: int, score: float) -> Sentence:
@@ -48,3 +55,8 @@ def test_asked_names_are_capitalized_mixed_case_and_coded_words() -> None:
     assert asked_names("Where did detikINET get this story from?") == {"detikinet"}
     assert asked_names("What did Steve Jobs say about the H100?") == {"steve", "jobs", "h100"}
     assert asked_names("How long was the visit?") == set()
+
+
+def test_distinct_names_are_mixed_case_words_and_codes() -> None:
+    question = "Apakah detikINET dan iPhone menyebut H100 dari AS, Presiden Xi?"
+    assert distinct_names(question) == {"detikinet", "iphone", "h100"}

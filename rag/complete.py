@@ -1,16 +1,17 @@
-"""Complete answers: a generated answer that leaves out a fact of a sentence it cites gets
-that sentence itself, quoted, or, for an asker of another language, in its checked
-translation.
+"""Complete answers: a generated answer that leaves out what a sentence it cites says of
+what was asked gets that sentence itself, quoted, or, for an asker of another language, in its
+checked translation; a sentence that lists an item its source does not is replaced by it.
 
-The facts of a cited sentence are its numbers, codes, names and the items of a list it gives
-("kecerdasan buatan, internet of things, 5G, ..."), less those the question already says. A
-small model drops them (Moscow from "a three-day visit to Moscow") or swaps one for a word of
-its own ("high-power weapons" for "senjata hipersonik"); the support checker cannot see
-either, as the rest of the sentence still means what the source means. Across languages the
-facts are first compared cheaply (numbers, codes, names spelled alike); only a possible gap
-asks for the sentence's translation (the same one its citation shows, so cached), and the
-answer is compared again in its own language. A sentence whose list has an item its source
-does not is replaced by the source; one that only leaves something out is followed by it.
+What was asked, of a cited sentence: the items of a list the answer gives part of
+("kecerdasan buatan, internet of things, 5G, ..."); its numbers, for a question of how many,
+how long, how much or when; its names, for one of who or where (a name is a run of
+capitalized words: "Chinese President Xi Jinping" is said by "Xi Jinping"). A small model
+drops such facts (Moscow from "a three-day visit to Moscow") or swaps one for a word of its
+own ("manufacturing" for "kecerdasan buatan"), and the support checker cannot see either: the
+rest of the sentence still means what the source means. Across languages the facts are first
+compared cheaply (numbers, names and list items spelled alike); a possible gap, or a list in
+the answer, asks for the sentence's translation (the one its citation shows, so cached), and
+the answer is compared again in its own language.
 """
 
 from __future__ import annotations
@@ -22,15 +23,19 @@ from rag.answer_types import expected_type
 from rag.checker import _NOT_NAMES, _matches, numbers
 from rag.chunks import split_sentences
 from rag.schema import Citation
-from rag.text import STOPWORDS_EN, STOPWORDS_ID, detect_language, identifiers, words
+from rag.text import STOPWORDS_EN, STOPWORDS_ID, detect_language, words
 from rag.translate import Translator
 from rag.verify import Checked
 
-# Capitalized words that name a role, not someone: "President Putin" is about Putin.
-TITLES = frozenset(
+# Capitalized words that are not names: roles ("President Putin" is about Putin), dates.
+NOT_NAMES_TOO = frozenset(
     """presiden president menteri minister perdana prime wakil vice ketua chairman chair
     direktur director ceo raja king ratu queen gubernur governor jenderal general bapak ibu
     mr mrs ms dr prof sir""".split()
+) | frozenset(  # days and months are capitalized, but they are dates, not names
+    """senin selasa rabu kamis jumat sabtu minggu monday tuesday wednesday thursday friday
+    saturday sunday januari februari maret april mei juni juli agustus september oktober
+    november desember january february march may june july august october december""".split()
 )
 # Where a list starts ("industries such as A, B and C") and what ends one ("and the like").
 _CUE = re.compile(
@@ -44,6 +49,12 @@ _VAGUE = frozenset(
     areas fields things like hal""".split()
 )
 _WORD = re.compile(r"[^\W_]+")
+_HOW_MANY = re.compile(r"\b(?:berapa|how (?:many|much|long|old|far))\b", re.IGNORECASE)
+_WHO_WHERE = re.compile(
+    r"\b(?:who|whom|whose|where|siapa\w*|di ?mana|ke ?mana|dari ?mana|(?:kota|negara|provinsi|"
+    r"tempat|media)\s+(?:mana|apa)|(?:which|what)\s+(?:city|country|province|place|town))\b",
+    re.IGNORECASE,
+)
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\(\d[^)]*\)")
 ITEM_WORDS = 3  # content words of a list item: a longer part is a clause, not an item
 ITEM_LAST = 5  # the last item may run on ("dan flash NAND 3D 128 lapis")
@@ -56,7 +67,8 @@ def _content(text: str) -> list[str]:
 def list_items(sentence: str) -> list[list[str]]:
     """The items of the list a sentence ends with ("..., seperti A, B, dan C"), each as its
     content words; empty when it gives none (three items at least, split by commas)."""
-    segments = sentence.strip().rstrip(".!?").split(",")
+    quoted = sentence.rsplit("\u201d", 1)[0] if "\u201d" in sentence[:-3] else sentence
+    segments = quoted.strip().rstrip(".!?,").split(",")
     if len(segments) < 2:
         return []
     parts = [p for p in [*segments[:-1], *_AND.split(segments[-1])] if p.strip()]
@@ -77,15 +89,23 @@ def list_items(sentence: str) -> list[list[str]]:
     return items if len(items) >= 3 else []
 
 
-def _names(text: str) -> set[str]:
-    """Capitalized words past the sentence's first, and codes: what a reader would look for."""
-    out = set()
-    for i, tok in enumerate(_WORD.findall(text)):
-        key = tok.lower()
+def _name_runs(text: str) -> list[list[str]]:
+    """Runs of capitalized words and codes ("Presiden Cina Xi Jinping", "Ad Hoc PBB"), past
+    the sentence's first word, lower-cased: one name each."""
+    runs: list[list[str]] = []
+    end = 0
+    for i, match in enumerate(_WORD.finditer(text)):
+        tok, key = match.group(), match.group().lower()
         code = any(c.isdigit() for c in tok) and any(c.isalpha() for c in tok)
-        if code or (i and tok[0].isupper() and key not in _NOT_NAMES and key not in TITLES):
-            out.add(key)
-    return out
+        if code or (i and tok[0].isupper() and key not in _NOT_NAMES):
+            if runs and runs[-1] and not text[end : match.start()].strip():
+                runs[-1].append(key)  # only spaces between: the same name
+            else:
+                runs.append([key])
+        elif runs and runs[-1]:
+            runs.append([])
+        end = match.end()
+    return [run for run in runs if set(run) - NOT_NAMES_TOO]
 
 
 def _has(item: list[str], vocab: set[str], cross: bool) -> bool:
@@ -96,16 +116,26 @@ def _has(item: list[str], vocab: set[str], cross: bool) -> bool:
 
 
 def gaps(question: str, source: str, answer: str, cross: bool = False) -> list[str]:
-    """The facts of `source` (a cited sentence) that neither `answer` nor `question` says.
+    """What `source` (a cited sentence) says of what the question asks that neither `answer`
+    nor `question` says: the items of a list the answer gives part of; the numbers, for a
+    question of how many, how long, how much or when; the names, for one of who or where.
     With `cross` (another language than the answer's), only what would show across
     languages: a possible gap, to be confirmed against a translation."""
-    said = set(words(answer)) | set(words(question))
-    if expected_type(question) != "time":  # a dateline is rarely what was asked
+    told = set(words(answer))
+    said = told | set(words(question))
+    kind = expected_type(question)
+    if kind != "time":  # a dateline is rarely what was asked
         source = _DATE.sub(" ", source)
-    missing = sorted(numbers(source) - numbers(answer, True) - numbers(question, True))
-    missing += sorted(identifiers(source) - said)
-    missing += sorted(n for n in _names(source) - said if not _matches(n, said))
-    missing += [" ".join(it) for it in list_items(source) if not _has(it, said, cross)]
+    missing = []
+    for item in list_items(source):
+        if not _has(item, said, cross) and any(_has(it, told, True) for it in list_items(source)):
+            missing.append(" ".join(item))
+    if kind is not None or _HOW_MANY.search(question):
+        missing += sorted(numbers(source) - numbers(answer, True) - numbers(question, True))
+    if _WHO_WHERE.search(question):
+        for run in _name_runs(source):
+            if not any(w in said or _matches(w, said) for w in set(run) - NOT_NAMES_TOO):
+                missing.append(" ".join(run))
     return list(dict.fromkeys(missing))
 
 
@@ -140,35 +170,31 @@ class Completer:
                 if key in seen or len(split_sentences(c.quote)) > 1:
                     continue
                 seen.add(key)
-                found = self._source(question, c, said, lang)
+                cross = detect_language(c.quote) != lang
+                listed = bool(list_items(sentence))
+                if not listed and not gaps(question, c.quote, said, cross=cross):
+                    continue
+                found = self._in_language(c, lang) if cross else (c.quote, c)
                 if found is None:
                     continue
-                source, c, missing = found
+                source, c = found
                 cited = [*cited[:i], c, *cited[i + 1 :]]
-                added += missing
-                said += " " + source
-                if extra_items(sentence, source):
-                    sentence = source  # it listed something its source does not
-                elif source != sentence:
+                extra = extra_items(sentence, source) if listed else []
+                missing = gaps(question, source, said)
+                if extra:  # it listed something its source does not: the source instead
+                    sentence = source
+                    added += [f"not {' / '.join(extra)}"]
+                elif missing and source != sentence:
                     after.append((source, [c]))
+                    added += missing
+                said += " " + source
             kept += [(sentence, cited), *after]
         return Completed(Checked(kept, checked.dropped), added)
 
-    def _source(
-        self, question: str, c: Citation, said: str, lang: str
-    ) -> tuple[str, Citation, list[str]] | None:
-        """(the cited sentence in the answer's language, its citation, the facts the answer
-        lacks), or None when it lacks none or the sentence has no checked translation."""
-        cross = detect_language(c.quote) != lang
-        missing = gaps(question, c.quote, said, cross=cross)
-        if not missing:
-            return None
-        if not cross:
-            return c.quote, c, missing
+    def _in_language(self, c: Citation, lang: str) -> tuple[str, Citation] | None:
+        """The cited sentence's checked translation for an asker of `lang`, and the citation
+        carrying it; None without one."""
         if self.translator is None:
             return None
         c = self.translator.cite(c, lang)
-        if c.translation is None:
-            return None
-        missing = gaps(question, c.translation, said)
-        return (c.translation, c, missing) if missing else None
+        return (c.translation, c) if c.translation else None

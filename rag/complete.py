@@ -57,6 +57,7 @@ _WHO_WHERE = re.compile(
 )
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\(\d[^)]*\)")
 ITEM_WORDS = 3  # content words of a list item: a longer part is a clause, not an item
+NEAR = 4  # words between a name and what the answer took from its sentence, to be asked
 ITEM_LAST = 5  # the last item may run on ("dan flash NAND 3D 128 lapis")
 
 
@@ -89,23 +90,24 @@ def list_items(sentence: str) -> list[list[str]]:
     return items if len(items) >= 3 else []
 
 
-def _name_runs(text: str) -> list[list[str]]:
+def _name_runs(text: str) -> list[tuple[int, list[str]]]:
     """Runs of capitalized words and codes ("Presiden Cina Xi Jinping", "Ad Hoc PBB"), past
-    the sentence's first word, lower-cased: one name each."""
-    runs: list[list[str]] = []
-    end = 0
+    the sentence's first word, lower-cased, with the index of their first word: one name each."""
+    runs: list[tuple[int, list[str]]] = []
+    end, open_run = 0, False
     for i, match in enumerate(_WORD.finditer(text)):
         tok, key = match.group(), match.group().lower()
         code = any(c.isdigit() for c in tok) and any(c.isalpha() for c in tok)
         if code or (i and tok[0].isupper() and key not in _NOT_NAMES):
-            if runs and runs[-1] and not text[end : match.start()].strip():
-                runs[-1].append(key)  # only spaces between: the same name
+            if open_run and not text[end : match.start()].strip():
+                runs[-1][1].append(key)  # only spaces between: the same name
             else:
-                runs.append([key])
-        elif runs and runs[-1]:
-            runs.append([])
+                runs.append((i, [key]))
+            open_run = True
+        else:
+            open_run = False
         end = match.end()
-    return [run for run in runs if set(run) - NOT_NAMES_TOO]
+    return [(i, run) for i, run in runs if set(run) - NOT_NAMES_TOO]
 
 
 def _has(item: list[str], vocab: set[str], cross: bool) -> bool:
@@ -133,8 +135,14 @@ def gaps(question: str, source: str, answer: str, cross: bool = False) -> list[s
     if kind is not None or _HOW_MANY.search(question):
         missing += sorted(numbers(source) - numbers(answer, True) - numbers(question, True))
     if _WHO_WHERE.search(question):
-        for run in _name_runs(source):
-            if not any(w in said or _matches(w, said) for w in set(run) - NOT_NAMES_TOO):
+        # a name near what the answer took from the source ("tiga hari Presiden Jinping ke
+        # Moskow"), not one of another clause of it
+        tokens = [t.lower() for t in _WORD.findall(source)]
+        anchors = [i for i, t in enumerate(tokens) if t in told and t not in _NOT_NAMES]
+        for start, run in _name_runs(source):
+            if any(w in said or _matches(w, said) for w in set(run) - NOT_NAMES_TOO):
+                continue
+            if cross or any(-NEAR <= a - start <= len(run) + NEAR - 1 for a in anchors):
                 missing.append(" ".join(run))
     return list(dict.fromkeys(missing))
 
@@ -149,6 +157,7 @@ def extra_items(sentence: str, source: str) -> list[str]:
 class Completed:
     checked: Checked
     added: list[str]  # the facts that made a cited sentence join the answer
+    replaced: list[str]  # listed items the cited sentence does not have
 
 
 class Completer:
@@ -162,6 +171,7 @@ class Completer:
         said = " ".join(s for s, _ in checked.kept)
         kept: list[tuple[str, list[Citation]]] = []
         added: list[str] = []
+        replaced: list[str] = []
         seen: set[tuple[str, int, int]] = set()
         for sentence, cited in checked.kept:
             after: list[tuple[str, list[Citation]]] = []
@@ -171,7 +181,7 @@ class Completer:
                     continue
                 seen.add(key)
                 cross = detect_language(c.quote) != lang
-                listed = bool(list_items(sentence))
+                listed = len(cited) == 1 and bool(list_items(sentence))
                 if not listed and not gaps(question, c.quote, said, cross=cross):
                     continue
                 found = self._in_language(c, lang) if cross else (c.quote, c)
@@ -183,13 +193,13 @@ class Completer:
                 missing = gaps(question, source, said)
                 if extra:  # it listed something its source does not: the source instead
                     sentence = source
-                    added += [f"not {' / '.join(extra)}"]
+                    replaced += extra
                 elif missing and source != sentence:
                     after.append((source, [c]))
                     added += missing
                 said += " " + source
             kept += [(sentence, cited), *after]
-        return Completed(Checked(kept, checked.dropped), added)
+        return Completed(Checked(kept, checked.dropped), added, replaced)
 
     def _in_language(self, c: Citation, lang: str) -> tuple[str, Citation] | None:
         """The cited sentence's checked translation for an asker of `lang`, and the citation

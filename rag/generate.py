@@ -220,6 +220,8 @@ class GenerativeGenerator:
         done = self.completer.complete(question, checked, lang)
         answer = done.checked.answer(question, lang)
         notes = [f"rewritten: {problem}"] if problem else []
+        if done.replaced:
+            notes.append(f"rewritten: the cited sentence instead of {', '.join(done.replaced)}")
         if done.added:
             notes.append(f"rewritten: the cited sentence added for {', '.join(done.added)}")
         if notes:

@@ -50,6 +50,9 @@ def test_gaps_are_the_facts_of_the_source_the_question_asks_for() -> None:
     assert gaps(question, VISIT, "Ia tiga hari di Moskow.") == []  # "Presiden" is a title
     assert gaps(question, VISIT, "Ia di Moskow.") == ["3"]  # how long: the number
     assert gaps("Berapa lama kunjungan Xi?", VISIT, "Tiga hari.") == []  # Moskow is not asked
+    # a name of another clause of the cited sentence is not what was asked
+    source = "Xi tiba di Moskow, kata juru bicara dari Beijing, Wang Wenbin, kepada wartawan."
+    assert gaps("Di mana Xi tiba?", source, "Xi tiba di Moskow.") == []
     # "Chinese President Xi Jinping" is one name, said by "Xi Jinping"
     met = "Russian President Vladimir Putin met with Chinese President Xi Jinping on Monday."
     assert gaps("Who did Putin meet?", met, "Putin met President Xi Jinping.") == []
@@ -126,6 +129,7 @@ def test_a_list_with_an_item_of_its_own_is_replaced_by_the_translated_source(
     answer = gen.stream(question, seed_service.retriever.invoke(question)).answer
     assert answer.mode == "generative"
     assert answer.answer == f"{MODEL_EN} [1]"  # "manufacturing" is gone
+    assert "rewritten: the cited sentence instead of manufacturing" in answer.notes
     (cited,) = answer.citations
     assert cited.quote == MODEL and cited.translation == MODEL_EN
     # without a checked translation the checked draft stays as it is (nothing to add)

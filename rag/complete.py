@@ -17,6 +17,7 @@ the answer is compared again in its own language.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answer_types import expected_type
@@ -58,6 +59,7 @@ _WHO_WHERE = re.compile(
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\(\d[^)]*\)")
 ITEM_WORDS = 3  # content words of a list item: a longer part is a clause, not an item
 NEAR = 4  # words between a name and what the answer took from its sentence, to be asked
+SHORT = 5  # content words of a cited sentence that is one fact: all of them are the answer
 ITEM_LAST = 5  # the last item may run on ("dan flash NAND 3D 128 lapis")
 
 
@@ -117,10 +119,17 @@ def _has(item: list[str], vocab: set[str], cross: bool) -> bool:
     return any(found) if cross else all(found)
 
 
-def gaps(question: str, source: str, answer: str, cross: bool = False) -> list[str]:
+def gaps(
+    question: str,
+    source: str,
+    answer: str,
+    cross: bool = False,
+    stem: Callable[[str], str] | None = None,
+) -> list[str]:
     """What `source` (a cited sentence) says of what the question asks that neither `answer`
     nor `question` says: the items of a list the answer gives part of; the numbers, for a
-    question of how many, how long, how much or when; the names, for one of who or where.
+    question of how many, how long, how much or when; the names, for one of who or where;
+    of a short sentence, every content word (by `stem`: "menguasai" says "penguasaan").
     With `cross` (another language than the answer's), only what would show across
     languages: a possible gap, to be confirmed against a translation."""
     told = set(words(answer))
@@ -144,6 +153,11 @@ def gaps(question: str, source: str, answer: str, cross: bool = False) -> list[s
                 continue
             if cross or any(-NEAR <= a - start <= len(run) + NEAR - 1 for a in anchors):
                 missing.append(" ".join(run))
+    content = _content(source)
+    if not cross and len(content) <= SHORT:  # "Penguasaan teknologi adalah kunci ...": not
+        norm = stem or str  # "kunci keberlanjutan adalah teknologi"
+        have = {norm(w) for w in said}
+        missing += [w for w in content if norm(w) not in have]
     return list(dict.fromkeys(missing))
 
 
@@ -164,8 +178,11 @@ class Completer:
     """Adds to an answer the cited sentences whose facts it leaves out; `translator` renders
     them for an asker of another language (None: cross-language sentences are left)."""
 
-    def __init__(self, translator: Translator | None) -> None:
+    def __init__(
+        self, translator: Translator | None, stem: Callable[[str], str] | None = None
+    ) -> None:
         self.translator = translator
+        self.stem = stem  # Indonesian stemming, for the words of a short sentence
 
     def complete(self, question: str, checked: Checked, lang: str) -> Completed:
         said = " ".join(s for s, _ in checked.kept)
@@ -182,7 +199,7 @@ class Completer:
                 seen.add(key)
                 cross = detect_language(c.quote) != lang
                 listed = len(cited) == 1 and bool(list_items(sentence))
-                if not listed and not gaps(question, c.quote, said, cross=cross):
+                if not listed and not gaps(question, c.quote, said, cross, self.stem):
                     continue
                 found = self._in_language(c, lang) if cross else (c.quote, c)
                 if found is None:
@@ -190,7 +207,7 @@ class Completer:
                 source, c = found
                 cited = [*cited[:i], c, *cited[i + 1 :]]
                 extra = extra_items(sentence, source) if listed else []
-                missing = gaps(question, source, said)
+                missing = gaps(question, source, said, stem=self.stem)
                 if extra:  # it listed something its source does not: the source instead
                     sentence = source
                     replaced += extra

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
@@ -124,12 +124,13 @@ class GenerativeGenerator:
         judge: YesNoModel | None = None,
         queue: ModelQueue | None = None,
         wait_s: float = LLM_WAIT_S,
+        stem: Callable[[str], str] | None = None,
     ) -> None:
         self.llm = llm
         self.extractive = extractive
         self.translator = translator
         self.drafts = DraftChecker(checker, translator)
-        self.completer = Completer(translator)
+        self.completer = Completer(translator, stem)
         self.max_passages = max_passages
         self.judge = judge  # the answerability judge: the same LLM, when it can read logits
         self.queue = queue or ModelQueue(1)

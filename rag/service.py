@@ -187,6 +187,7 @@ class RagService:
                 writer = GenerativeGenerator(
                     llm, self.extractive, checker, self.translator, judge=judge,
                     queue=self.llm_queue, wait_s=settings.llm_wait_s,
+                    stem=self.retriever.bm25.stem,
                 )  # fmt: skip
         self.writer: AnswerWriter = writer or self.extractive
         self.chain = make_chain(self.retriever, self.writer)

@@ -14,6 +14,7 @@ from rag.checker import SupportChecker
 from rag.complete import extra_items, gaps, list_items
 from rag.generate import GenerativeGenerator, passages_for
 from rag.service import RagService
+from rag.text import Stemmer
 from rag.translate import Translator
 from tests.helpers import CHIP_SENTENCE
 
@@ -62,6 +63,16 @@ def test_gaps_are_the_facts_of_the_source_the_question_asks_for() -> None:
     assert gaps("Bidang apa saja?", MODEL, "Mereka sepakat bekerja sama.") == []  # no part
     chip = "China hanya dapat membuat chip 14nm dan DRAM 18nm."
     assert gaps("Apa batasan chip China?", CHIP_SENTENCE, chip) == ["flash nand 3d 128 lapis"]
+
+
+def test_every_word_of_a_short_sentence_is_the_answer() -> None:
+    key = "\u201cPenguasaan teknologi adalah kunci keberlanjutan."
+    question = "Apa yang menjadi kunci keberlanjutan?"
+    assert gaps(question, key, "Kunci keberlanjutan adalah teknologi.") == ["penguasaan"]
+    said = "Kuncinya adalah menguasai teknologi."  # the same words, stemmed
+    assert gaps(question, key, said, stem=Stemmer()) == []
+    assert gaps(question, key, said, cross=True) == []  # across languages words do not tell
+    assert "kunjungan" not in gaps("Berapa lama?", VISIT, "Tiga hari.")  # a longer sentence
 
 
 def test_across_languages_only_what_shows_is_a_gap() -> None:

@@ -154,6 +154,7 @@ def ask(
         result = service.answer(question)
         typer.echo(json.dumps(result.model_dump(exclude={"language"}), ensure_ascii=False))
         return
+    from rag.complete import NOTE as COMPLETED
     from rag.translate import MACHINE
 
     stream = service.stream(question)
@@ -170,7 +171,8 @@ def ask(
     if result.dropped:
         removed = " | ".join(result.dropped)
         typer.echo(f"\n(removed, not supported by the cited passages: {removed})")
-    if not streamed or result.mode != "generative" or result.dropped:
+    completed = any(n.startswith(COMPLETED) for n in result.notes)  # more than was streamed
+    if not streamed or result.mode != "generative" or result.dropped or completed:
         typer.echo(("\n" if streamed else "") + result.answer)
     for note in result.notes:
         typer.echo(f"\n({note})")

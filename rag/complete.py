@@ -58,6 +58,7 @@ _WHO_WHERE = re.compile(
 )
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\(\d[^)]*\)")
 ITEM_WORDS = 3  # content words of a list item: a longer part is a clause, not an item
+NOTE = "rewritten: the cited sentence"  # how a completed answer's notes begin
 NEAR = 4  # words between a name and what the answer took from its sentence, to be asked
 SHORT = 5  # content words of a cited sentence that is one fact: all of them are the answer
 ITEM_LAST = 5  # the last item may run on ("dan flash NAND 3D 128 lapis")

@@ -33,7 +33,7 @@ from rag.answer import (
 )
 from rag.answerable import YesNoModel
 from rag.checker import SupportChecker
-from rag.complete import Completer
+from rag.complete import NOTE, Completer
 from rag.drafts import copies_foreign, missing_facts, plain
 from rag.evidence_only import busy, endpoint_error, unreachable
 from rag.schema import Event, Stage
@@ -222,9 +222,9 @@ class GenerativeGenerator:
         answer = done.checked.answer(question, lang)
         notes = [f"rewritten: {problem}"] if problem else []
         if done.replaced:
-            notes.append(f"rewritten: the cited sentence instead of {', '.join(done.replaced)}")
+            notes.append(f"{NOTE} instead of {', '.join(done.replaced)}")
         if done.added:
-            notes.append(f"rewritten: the cited sentence added for {', '.join(done.added)}")
+            notes.append(f"{NOTE} added for {', '.join(done.added)}")
         if notes:
             answer = answer.model_copy(update={"notes": [*answer.notes, *notes]})
         said = plain(answer.answer)

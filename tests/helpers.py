@@ -10,7 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.language_models import SimpleChatModel
+from langchain_core.messages import BaseMessage
+from pydantic import Field
 
 from evals.support import HashEmbeddings, free_port
 
@@ -18,8 +22,8 @@ if TYPE_CHECKING:
     from rag.service import RagService
 
 __all__ = [
-    "CHIP_SENTENCE", "CHROMIUM", "FLAGS", "REPO", "SEEDS", "HashEmbeddings", "Reply", "Site",
-    "free_port", "served", "site",
+    "CHIP_SENTENCE", "CHROMIUM", "FLAGS", "REPO", "SEEDS", "HashEmbeddings", "Reply",
+    "ScriptedChat", "Site", "free_port", "served", "site",
 ]  # fmt: skip
 
 REPO = Path(__file__).resolve().parent.parent
@@ -122,3 +126,19 @@ def site(routes: dict[str, Reply]) -> Iterator[Site]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class ScriptedChat(SimpleChatModel):
+    """A chat model that answers answer prompts ("Passages: ...") with `draft` and translates
+    the sentences it knows (`known`), else echoes them (an echo fails the translation check)."""
+
+    draft: str
+    known: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _call(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> str:
+        text = str(messages[-1].content)
+        return self.draft if "Passages:" in text else self.known.get(text.strip(), text)

@@ -4,19 +4,13 @@ local LLM is exercised in test_llm.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from langchain_core.language_models import SimpleChatModel
-from langchain_core.messages import BaseMessage
-from pydantic import Field
-
 from rag.checker import SupportChecker
 from rag.complete import extra_items, gaps, list_items
 from rag.generate import GenerativeGenerator, passages_for
 from rag.service import RagService
 from rag.text import Stemmer
 from rag.translate import Translator
-from tests.helpers import CHIP_SENTENCE
+from tests.helpers import CHIP_SENTENCE, ScriptedChat
 
 VISIT = "Pertemuan itu diadakan selama kunjungan tiga hari Presiden Jinping ke Moskow."
 MODEL = (
@@ -86,23 +80,7 @@ def test_across_languages_only_what_shows_is_a_gap() -> None:
     assert extra_items(MODEL_EN, MODEL_EN) == []
 
 
-class _Scripted(SimpleChatModel):
-    """Answers prompts with `draft`; translates the sentences it knows, else echoes them (an
-    echo fails the translation check)."""
-
-    draft: str
-    known: dict[str, str] = Field(default_factory=dict)
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
-
-    def _call(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> str:
-        text = str(messages[-1].content)
-        return self.draft if "Passages:" in text else self.known.get(text.strip(), text)
-
-
-def _writer(seed_service: RagService, llm: _Scripted) -> GenerativeGenerator:
+def _writer(seed_service: RagService, llm: ScriptedChat) -> GenerativeGenerator:
     checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
     return GenerativeGenerator(
         llm, seed_service.extractive, checker, Translator(llm, checker, "fake")
@@ -119,7 +97,7 @@ def test_an_answer_that_drops_a_name_gets_the_cited_sentence(seed_service: RagSe
     question = "Berapa lama Xi Jinping berkunjung ke Rusia, dan di kota mana ia bertemu Putin?"
     n = _number(seed_service, question, VISIT)
     draft = f"Xi Jinping berkunjung ke Rusia selama tiga hari [{n}]."
-    gen = _writer(seed_service, _Scripted(draft=draft))
+    gen = _writer(seed_service, ScriptedChat(draft=draft))
     answer = gen.stream(question, seed_service.retriever.invoke(question)).answer
     assert answer.mode == "generative"
     assert answer.answer == f"Xi Jinping berkunjung ke Rusia selama tiga hari. [1] {VISIT} [1]"
@@ -136,7 +114,7 @@ def test_a_list_with_an_item_of_its_own_is_replaced_by_the_translated_source(
         "The new model covers industries such as manufacturing, the Internet of Things, 5G "
         f"and the digital economy [{n}]."
     )
-    gen = _writer(seed_service, _Scripted(draft=draft, known={MODEL: MODEL_EN}))
+    gen = _writer(seed_service, ScriptedChat(draft=draft, known={MODEL: MODEL_EN}))
     answer = gen.stream(question, seed_service.retriever.invoke(question)).answer
     assert answer.mode == "generative"
     assert answer.answer == f"{MODEL_EN} [1]"  # "manufacturing" is gone
@@ -144,6 +122,6 @@ def test_a_list_with_an_item_of_its_own_is_replaced_by_the_translated_source(
     (cited,) = answer.citations
     assert cited.quote == MODEL and cited.translation == MODEL_EN
     # without a checked translation the checked draft stays as it is (nothing to add)
-    gen = _writer(seed_service, _Scripted(draft=draft))
+    gen = _writer(seed_service, ScriptedChat(draft=draft))
     answer = gen.stream(question, seed_service.retriever.invoke(question)).answer
     assert "manufacturing" in answer.answer and "artificial" not in answer.answer

@@ -4,9 +4,7 @@ index, real e5 and the real checker. The real local LLM is exercised in test_llm
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from langchain_core.language_models import SimpleChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 
@@ -26,7 +24,7 @@ from rag.schema import Stage
 from rag.service import RagService, make_extractive
 from rag.slots import ModelQueue
 from rag.translate import Translator
-from tests.helpers import CHIP_SENTENCE
+from tests.helpers import CHIP_SENTENCE, ScriptedChat
 
 CHIP_Q = "what chip limits apply to China?"
 
@@ -198,22 +196,6 @@ def test_still_the_wrong_language_falls_back_to_a_translated_quote(
     assert chip.quote in CHIP_SENTENCE  # the cited original stays exact
 
 
-class _Scripted(SimpleChatModel):
-    """Answers prompts with `draft`; translates article sentences it knows (`known`), else
-    echoes them (an echo fails the translation check: it is not English)."""
-
-    draft: str
-    known: dict[str, str]
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
-
-    def _call(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> str:
-        text = str(messages[-1].content)
-        return self.draft if "Passages:" in text else self.known.get(text.strip(), text)
-
-
 VISIT = "Pertemuan itu diadakan selama kunjungan tiga hari Presiden Jinping ke Moskow."
 VISIT_EN = "The meeting was held during President Jinping's three-day visit to Moscow."
 
@@ -225,7 +207,7 @@ def test_a_sentence_far_from_the_quote_is_checked_against_its_translation(
     said = "Xi's trip to Russia lasted three days."
     checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
     assert not checker.check(said, [VISIT], context=question).supported  # across languages
-    llm = _Scripted(draft=f"{said} [1]", known={VISIT: VISIT_EN})
+    llm = ScriptedChat(draft=f"{said} [1]", known={VISIT: VISIT_EN})
     gen = GenerativeGenerator(
         llm, seed_service.extractive, checker, Translator(llm, checker, "fake")
     )

@@ -26,6 +26,7 @@ from rag.llm_server import LlamaServer, server_binary
 from rag.service import RagService
 from rag.text import detect_language
 from tests.helpers import CHIP_SENTENCE, SEEDS, free_port, served
+from tests.test_cli import rag
 
 pytestmark = pytest.mark.slow  # real LLM generations
 
@@ -110,6 +111,45 @@ def test_english_answer_is_english_complete_and_its_citation_translated(
     indonesian = local_service.answer("Apa batasan produksi chip yang berlaku untuk China?")
     assert detect_language(plain(indonesian.answer)) == "id"
     assert indonesian.citations and all(c.translation is None for c in indonesian.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "facts"),
+    [
+        # two-part questions the 1.5B answered by half (README: completion)
+        (
+            "Berapa lama Xi Jinping berkunjung ke Rusia, dan di kota mana ia bertemu Putin?",
+            [("tiga hari", "3 hari"), ("moskow",)],
+        ),
+        ("Which sectors does the new Russia-China partnership model cover?", [
+            ("artificial intelligence",), ("internet of things",), ("5g",),
+            ("digital economy",),
+        ]),
+    ],
+)  # fmt: skip
+def test_the_real_model_answers_every_fact_asked(
+    local_service: RagService, seed_article: Article, question: str, facts: list[tuple[str, ...]]
+) -> None:
+    answer = local_service.answer(question)
+    assert not answer.abstained and answer.language == detect_language(question)
+    text = answer.answer.lower()
+    assert all(any(f in text for f in fact) for fact in facts), answer.answer
+    assert "manufacturing" not in text  # the 1.5B's own item for "kecerdasan buatan"
+    _proves_itself(answer, seed_article)
+
+
+def test_the_cli_prints_the_completed_answer(
+    local_service: RagService, seed_index_dir: Path, models_dir: Path, tmp_path: Path
+) -> None:
+    question = "Berapa lama Xi Jinping berkunjung ke Rusia, dan di kota mana ia bertemu Putin?"
+    local_service.answer(question)  # the model joined once, in models_dir
+    out = rag(
+        "ask", question, index_dir=seed_index_dir, cwd=tmp_path, RAG_LLM="local",
+        RAG_MODELS_DIR=str(models_dir),
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    answer = out.stdout.split("\n[1] ")[0]  # the answer, before the sources
+    assert "Moskow" in answer and "tiga hari" in answer
 
 
 def test_follow_up_uses_the_history(local_service: RagService, seed_article: Article) -> None:

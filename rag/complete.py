@@ -168,6 +168,20 @@ def extra_items(sentence: str, source: str) -> list[str]:
     return [" ".join(it) for it in list_items(sentence) if not _has(it, vocab, False)]
 
 
+_OPEN, _CLOSE = "\u201c\u2018\"", "\u201d\u2019\""
+
+
+def _unquoted(sentence: str) -> str:
+    """A quoted sentence as an answer sentence: without a quotation mark it does not close
+    (the article's quotation runs on) or a closing one it did not open."""
+    text = sentence.strip()
+    if text[:1] in _OPEN and not any(c in text[1:] for c in _CLOSE):
+        text = text[1:]
+    if text.rstrip(".")[-1:] in _CLOSE and not any(c in text[:-2] for c in _OPEN):
+        text = text.rstrip(".")[:-1].rstrip().rstrip(".") + "."
+    return text
+
+
 @dataclass
 class Completed:
     checked: Checked
@@ -210,10 +224,10 @@ class Completer:
                 extra = extra_items(sentence, source) if listed else []
                 missing = gaps(question, source, said, stem=self.stem)
                 if extra:  # it listed something its source does not: the source instead
-                    sentence = source
+                    sentence = _unquoted(source)
                     replaced += extra
                 elif missing and source != sentence:
-                    after.append((source, [c]))
+                    after.append((_unquoted(source), [c]))
                     added += missing
                 said += " " + source
             kept += [(sentence, cited), *after]

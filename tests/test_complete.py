@@ -5,7 +5,7 @@ local LLM is exercised in test_llm.py)."""
 from __future__ import annotations
 
 from rag.checker import SupportChecker
-from rag.complete import extra_items, gaps, list_items
+from rag.complete import _unquoted, extra_items, gaps, list_items
 from rag.generate import GenerativeGenerator, passages_for
 from rag.service import RagService
 from rag.text import Stemmer
@@ -125,3 +125,13 @@ def test_a_list_with_an_item_of_its_own_is_replaced_by_the_translated_source(
     gen = _writer(seed_service, ScriptedChat(draft=draft))
     answer = gen.stream(question, seed_service.retriever.invoke(question)).answer
     assert "manufacturing" in answer.answer and "artificial" not in answer.answer
+
+
+def test_a_quoted_sentence_joins_the_answer_without_unmatched_quotation_marks() -> None:
+    assert (
+        _unquoted("\u201cPenguasaan teknologi adalah kunci.")
+        == "Penguasaan teknologi adalah kunci."
+    )
+    assert _unquoted("Kecerdasan buatan.\u201d") == "Kecerdasan buatan."
+    said = "Ia berkata \u201cya\u201d tadi."
+    assert _unquoted(said) == said  # matched marks stay

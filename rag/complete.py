@@ -44,6 +44,7 @@ _CUE = re.compile(
     r"di antaranya)\b|:",
     re.IGNORECASE,
 )
+_COMMA = re.compile(r",(?!\d)")
 _AND = re.compile(r"\s+(?:and|or|dan|atau|serta|maupun)\s+", re.IGNORECASE)
 _VAGUE = frozenset(
     """other others similar etc so forth lainnya lain sejenisnya dll dsb sebagainya more
@@ -72,7 +73,7 @@ def list_items(sentence: str) -> list[list[str]]:
     """The items of the list a sentence ends with ("..., seperti A, B, dan C"), each as its
     content words; empty when it gives none (three items at least, split by commas)."""
     quoted = sentence.rsplit("\u201d", 1)[0] if "\u201d" in sentence[:-3] else sentence
-    segments = quoted.strip().rstrip(".!?,").split(",")
+    segments = _COMMA.split(quoted.strip().rstrip(".!?,"))  # not "783,562"
     if len(segments) < 2:
         return []
     parts = [p for p in [*segments[:-1], *_AND.split(segments[-1])] if p.strip()]
@@ -168,7 +169,7 @@ def extra_items(sentence: str, source: str) -> list[str]:
     return [" ".join(it) for it in list_items(sentence) if not _has(it, vocab, False)]
 
 
-_OPEN, _CLOSE = "\u201c\u2018\"", "\u201d\u2019\""
+_OPEN, _CLOSE = '\u201c\u2018"', '\u201d\u2019"'
 
 
 def _unquoted(sentence: str) -> str:

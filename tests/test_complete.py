@@ -34,6 +34,8 @@ def test_list_items_are_the_short_parts_a_sentence_ends_with() -> None:
     fields = "They want to lead in information technology, cybersecurity and AI."
     assert list_items(fields) == [["information", "technology"], ["cybersecurity"], ["ai"]]
     assert list_items(VISIT) == []  # no list
+    area = "Its area is 783,562 square kilometers, of which 23,764 are in Europe."
+    assert list_items(area) == []  # thousands, not items
     said = "“Kami unggul di AI, 5G, dan chip,” kata dia, Senin."
     assert list_items(said)[1:] == [["5g"], ["chip"]]  # the quotation ends the list
     assert list_items("Russia and China signed it, Xi said.") == []  # two parts are no list

@@ -58,11 +58,11 @@ _WHO_WHERE = re.compile(
     re.IGNORECASE,
 )
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\(\d[^)]*\)")
-ITEM_WORDS = 3  # content words of a list item: a longer part is a clause, not an item
 NOTE = "rewritten: the cited sentence"  # how a completed answer's notes begin
+ITEM_WORDS = 3  # content words of a list item: a longer part is a clause, not an item
+ITEM_LAST = 5  # the last item may run on ("dan flash NAND 3D 128 lapis")
 NEAR = 4  # words between a name and what the answer took from its sentence, to be asked
 SHORT = 5  # content words of a cited sentence that is one fact: all of them are the answer
-ITEM_LAST = 5  # the last item may run on ("dan flash NAND 3D 128 lapis")
 
 
 def _content(text: str) -> list[str]:
@@ -201,6 +201,8 @@ class Completer:
         self.stem = stem  # Indonesian stemming, for the words of a short sentence
 
     def complete(self, question: str, checked: Checked, lang: str) -> Completed:
+        """`checked` with each kept sentence followed, or replaced, by the cited sentence
+        whose asked-for facts it leaves out or changes (see the module's docstring)."""
         said = " ".join(s for s, _ in checked.kept)
         kept: list[tuple[str, list[Citation]]] = []
         added: list[str] = []
@@ -227,10 +229,11 @@ class Completer:
                 if extra:  # it listed something its source does not: the source instead
                     sentence = _unquoted(source)
                     replaced += extra
+                    said += " " + source
                 elif missing and source != sentence:
                     after.append((_unquoted(source), [c]))
                     added += missing
-                said += " " + source
+                    said += " " + source
             kept += [(sentence, cited), *after]
         return Completed(Checked(kept, checked.dropped), added, replaced)
 

@@ -21,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answer_types import expected_type
+from rag.answerable import WORD
 from rag.checker import _NOT_NAMES, _matches, numbers
 from rag.chunks import split_sentences
+from rag.drafts import DATELINE
 from rag.schema import Citation
-from rag.text import STOPWORDS_EN, STOPWORDS_ID, detect_language, words
+from rag.text import detect_language, keyword_tokens, words
 from rag.translate import Translator
 from rag.verify import Checked
 
@@ -50,23 +52,17 @@ _VAGUE = frozenset(
     """other others similar etc so forth lainnya lain sejenisnya dll dsb sebagainya more
     areas fields things like hal""".split()
 )
-_WORD = re.compile(r"[^\W_]+")
 _HOW_MANY = re.compile(r"\b(?:berapa|how (?:many|much|long|old|far))\b", re.IGNORECASE)
 _WHO_WHERE = re.compile(
     r"\b(?:who|whom|whose|where|siapa\w*|di ?mana|ke ?mana|dari ?mana|(?:kota|negara|provinsi|"
     r"tempat|media)\s+(?:mana|apa)|(?:which|what)\s+(?:city|country|province|place|town))\b",
     re.IGNORECASE,
 )
-_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\(\d[^)]*\)")
 NOTE = "rewritten: the cited sentence"  # how a completed answer's notes begin
 ITEM_WORDS = 3  # content words of a list item: a longer part is a clause, not an item
 ITEM_LAST = 5  # the last item may run on ("dan flash NAND 3D 128 lapis")
 NEAR = 4  # words between a name and what the answer took from its sentence, to be asked
 SHORT = 5  # content words of a cited sentence that is one fact: all of them are the answer
-
-
-def _content(text: str) -> list[str]:
-    return [w for w in words(text) if w not in STOPWORDS_EN and w not in STOPWORDS_ID]
 
 
 def list_items(sentence: str) -> list[list[str]]:
@@ -80,9 +76,9 @@ def list_items(sentence: str) -> list[list[str]]:
     items: list[list[str]] = []
     for part in reversed(parts):  # the list runs back from the end while its items are short
         cue = ([None, *_CUE.finditer(part)])[-1]  # the last cue: "such as A, including B"
-        content = _content(part[cue.end() :]) if cue else []
+        content = keyword_tokens(part[cue.end() :]) if cue else []
         if not content:  # "and the like" ends a list, it does not start one
-            cue, content = None, _content(part)
+            cue, content = None, keyword_tokens(part)
         if not content or len(content) > (ITEM_LAST if not items else ITEM_WORDS):
             if len(items) == 2:  # "... menjadi mahir dalam A, B, dan C": A ends a clause
                 items.append(content[-2:])
@@ -99,7 +95,7 @@ def _name_runs(text: str) -> list[tuple[int, list[str]]]:
     the sentence's first word, lower-cased, with the index of their first word: one name each."""
     runs: list[tuple[int, list[str]]] = []
     end, open_run = 0, False
-    for i, match in enumerate(_WORD.finditer(text)):
+    for i, match in enumerate(WORD.finditer(text)):
         tok, key = match.group(), match.group().lower()
         code = any(c.isdigit() for c in tok) and any(c.isalpha() for c in tok)
         if code or (i and tok[0].isupper() and key not in _NOT_NAMES):
@@ -138,24 +134,23 @@ def gaps(
     said = told | set(words(question))
     kind = expected_type(question)
     if kind != "time":  # a dateline is rarely what was asked
-        source = _DATE.sub(" ", source)
-    missing = []
-    for item in list_items(source):
-        if not _has(item, said, cross) and any(_has(it, told, True) for it in list_items(source)):
-            missing.append(" ".join(item))
+        source = DATELINE.sub(" ", source)
+    items = list_items(source)
+    begun = any(_has(item, told, True) for item in items)  # the answer gives part of the list
+    missing = [" ".join(item) for item in items if begun and not _has(item, said, cross)]
     if kind is not None or _HOW_MANY.search(question):
         missing += sorted(numbers(source) - numbers(answer, True) - numbers(question, True))
     if _WHO_WHERE.search(question):
         # a name near what the answer took from the source ("tiga hari Presiden Jinping ke
         # Moskow"), not one of another clause of it
-        tokens = [t.lower() for t in _WORD.findall(source)]
+        tokens = [t.lower() for t in WORD.findall(source)]
         anchors = [i for i, t in enumerate(tokens) if t in told and t not in _NOT_NAMES]
         for start, run in _name_runs(source):
             if any(w in said or _matches(w, said) for w in set(run) - NOT_NAMES_TOO):
                 continue
             if cross or any(-NEAR <= a - start <= len(run) + NEAR - 1 for a in anchors):
                 missing.append(" ".join(run))
-    content = _content(source)
+    content = keyword_tokens(source)
     if not cross and len(content) <= SHORT:  # "Penguasaan teknologi adalah kunci ...": not
         norm = stem or str  # "kunci keberlanjutan adalah teknologi"
         have = {norm(w) for w in said}

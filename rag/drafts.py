@@ -67,13 +67,14 @@ def copies_foreign(text: str, passages: list[Citation], lang: str) -> bool:
     return False
 
 
-_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\(\d[^)]*\)")
+# a dateline ("Jumat (24/3/2023)"): rarely what was asked
+DATELINE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\(\d[^)]*\)")
 
 
 def missing_facts(text: str, evidence: str) -> list[str]:
     """Numbers and codes ('14nm', '128') of `evidence` that `text` does not mention (dates
     are left out: a sentence's dateline is rarely what was asked)."""
     said = set(words(text))
-    evidence = _DATE.sub(" ", evidence)
+    evidence = DATELINE.sub(" ", evidence)
     facts = identifiers(evidence) | {w for w in words(evidence) if w.isdigit() and len(w) > 1}
     return sorted(f for f in facts if f not in said)

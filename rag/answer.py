@@ -14,7 +14,7 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.answer_types import expected_type, has_type
+from rag.answer_types import asks_date, expected_type, has_type
 from rag.answerable import WORD, AnswerabilityCheck
 from rag.embeddings import EmbeddingCache, ModelEmbeddings
 from rag.retrieve import HybridRetriever
@@ -79,6 +79,8 @@ TYPE_MARGIN = 0.04  # how far below the best sentence a sentence of the asked-fo
 RELATED_MARGIN = 0.02
 CROSS_TOP = 10  # the best sentences (by e5) the cross-lingual gate scores
 NAME_MARGIN = 0.05  # how far below its threshold a question naming a distinct name may pass
+DATE_TOP = 4  # a date question needs a dated sentence among this many best (the LLM's prompt)
+NO_DATE = {"en": "a date", "id": "tanggalnya"}  # what an undated answer lacks
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,11 @@ class ExtractiveGenerator:
         # may score a little lower (TYPE_MARGIN)
         if not pool or not self.on_topic(question, lang, ranked):
             return Evidence(lang, ranked, [], floor=floor)
+        if asks_date(question) and self.answer_types != "off":
+            # "On what date did Xi land?" is not answered by "during Xi's three-day visit"
+            pool = [s for s in ranked[:DATE_TOP] if has_type("time", s.text)]
+            if not pool:
+                return self.undated(question, lang, ranked)
         if check is None or not check.uses_model:
             return Evidence(lang, ranked, pool, floor=floor)
         best = self.cache([ranked[0].text])[0]
@@ -203,6 +210,13 @@ class ExtractiveGenerator:
         assert self.cross is not None
         q = self.cross.embeddings.embed_query_np(question)
         return float((self.cross([s.text for s in ranked[:CROSS_TOP]]) @ q).max())
+
+    def undated(self, question: str, lang: str, ranked: list[Sentence]) -> Evidence:
+        """An abstention for a date question whose best sentences give no date."""
+        check = self.answerability
+        found = check.found(question, lang, ranked) if check is not None else None
+        floor = self.thresholds[lang] - RELATED_MARGIN
+        return Evidence(lang, ranked, [], missing=NO_DATE[lang], found=found, floor=floor)
 
     def refused(
         self, question: str, lang: str, ranked: list[Sentence], p: float | None

@@ -73,6 +73,20 @@ def expected_type(question: str) -> AnswerType | None:
     return None
 
 
+# A question for a calendar date (not "when ... happen?", which "after the meeting" answers):
+# only a sentence naming a day, month, year or date can answer it.
+_DATE_QUESTION = re.compile(
+    r"\b(what date|which date|what year|which year|what day|which day"
+    r"|(tanggal|tahun) (berapa|apa)(kah)?|hari apa(kah)?)\b",
+    re.I,
+)
+
+
+def asks_date(question: str) -> bool:
+    """True when `question` asks for a calendar date, day or year."""
+    return bool(_DATE_QUESTION.search(question))
+
+
 def has_type(kind: AnswerType | None, sentence: str) -> bool:
     """True when `sentence` contains an expression of `kind` (always True for None)."""
     return kind is None or bool(_EVIDENCE[kind].search(sentence))

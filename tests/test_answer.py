@@ -185,6 +185,26 @@ def test_answer_type_modes_by_hand() -> None:
     assert gen.generate(q, [gen.doc]).abstained
 
 
+def test_a_date_question_needs_a_dated_sentence_among_the_best() -> None:
+    q = "On what date did Xi land in Moscow?"
+    undated = [(f"Kalimat {i} tentang kunjungan Xi ke Moskow.", 0.9 - i / 100) for i in range(4)]
+    dated = [*undated[:3], ("Xi tiba di Moskow pada Senin (20/3/2023).", 0.86)]
+    for mode in ("prefer", "abstain"):
+        gen = _FixedScores(dated, mode)
+        assert gen.generate(q, [gen.doc]).citations[0].quote.startswith("Xi tiba")
+        gen = _FixedScores([*undated, ("Xi tiba di Moskow pada Senin (20/3/2023).", 0.85)], mode)
+        assert gen.generate(q, [gen.doc]).abstained  # the dated one is 5th: not among the best
+    gen = _FixedScores(undated, "off")
+    assert not gen.generate(q, [gen.doc]).abstained
+
+
+def test_the_date_question_the_seed_does_not_answer_is_refused(seed_service: RagService) -> None:
+    ans = seed_service.answer("On what date did Xi Jinping land in Moscow?")  # gold-030
+    assert ans.abstained and not ans.citations
+    dated = seed_service.answer("Kapan detikINET mengutip berita ini dari Techspot?")
+    assert not dated.abstained and "24/3/2023" in dated.answer
+
+
 class _Cross(HashEmbeddings):
     """A cross-lingual embedder whose question-to-sentence cosine is set by hand."""
 

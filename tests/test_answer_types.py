@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer_types import AnswerType, expected_type, has_type
+from rag.answer_types import AnswerType, asks_date, expected_type, has_type
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,21 @@ def test_has_type(kind: AnswerType, sentence: str, expected: bool) -> None:
 
 def test_untyped_questions_accept_any_sentence() -> None:
     assert has_type(None, "apa saja")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("On what date did Xi Jinping land in Moscow?", True),
+        ("Which year was the statement signed?", True),
+        ("Dari media mana detikINET mengutip berita ini, dan pada tanggal berapa?", True),
+        ("Tahun berapa Sunan Giri lahir?", True),
+        ("When did Jamie Siminoff decide to start Ring?", False),  # "when his doorbell..."
+        ("Pada tanggal berapakah VOC dinyatakan pailit?", True),
+        ("Kapan pertemuan itu berakhir?", False),
+        ("Di mana Presiden berceramah pada tanggal 13 September 2005?", False),  # date given
+        ("How long did Xi's trip to Russia last?", False),
+    ],
+)
+def test_asks_date(question: str, expected: bool) -> None:
+    assert asks_date(question) is expected

@@ -83,9 +83,7 @@ def prompt(
     listed = "\n".join(f"[{p.n}] {p.quote}" for p in passages)
     language = LANGUAGE_NAMES.get(lang, "English")
     if lang == "en" and any(detect_language(p.quote) != "en" for p in passages):
-        # said at once, the retry's instruction halves how often the 1.5B quotes Indonesian
-        # (README), each retry costing a second answer's time; a retry says it twice
-        extra = TRANSLATE_TERMS + FIRMER["language"].format(language=language) + extra
+        extra = TRANSLATE_TERMS + extra
     text = USER.format(passages=listed, question=question, language=language, extra=extra)
     return [SystemMessage(SYSTEM), HumanMessage(text)]
 

@@ -178,7 +178,7 @@ class ExtractiveGenerator:
             # "On what date did Xi land?" is not answered by "during Xi's three-day visit"
             pool = [s for s in ranked[:DATE_TOP] if has_type("time", s.text)]
             if not pool:
-                return self.undated(question, lang, ranked)
+                return self.lacking(question, lang, ranked, NO_DATE[lang])
         if check is None or not check.uses_model:
             return Evidence(lang, ranked, pool, floor=floor)
         best = self.cache([ranked[0].text])[0]
@@ -211,20 +211,26 @@ class ExtractiveGenerator:
         q = self.cross.embeddings.embed_query_np(question)
         return float((self.cross([s.text for s in ranked[:CROSS_TOP]]) @ q).max())
 
-    def undated(self, question: str, lang: str, ranked: list[Sentence]) -> Evidence:
-        """An abstention for a date question whose best sentences give no date."""
-        check = self.answerability
-        found = check.found(question, lang, ranked) if check is not None else None
-        floor = self.thresholds[lang] - RELATED_MARGIN
-        return Evidence(lang, ranked, [], missing=NO_DATE[lang], found=found, floor=floor)
-
     def refused(
         self, question: str, lang: str, ranked: list[Sentence], p: float | None
     ) -> Evidence:
         """An abstention by the answerability check, with what the evidence lacks."""
         assert self.answerability is not None
         missing = self.answerability.missing(question, lang, ranked)
-        found = self.answerability.found(question, lang, ranked)
+        return self.lacking(question, lang, ranked, missing, p)
+
+    def lacking(
+        self,
+        question: str,
+        lang: str,
+        ranked: list[Sentence],
+        missing: str | None,
+        p: float | None = None,
+    ) -> Evidence:
+        """An abstention naming what the best sentences lack (`missing`) and, with the
+        answerability check, which of the question's names they do mention."""
+        check = self.answerability
+        found = check.found(question, lang, ranked) if check is not None else None
         floor = self.thresholds[lang] - RELATED_MARGIN
         return Evidence(lang, ranked, [], p_model=p, missing=missing, found=found, floor=floor)
 

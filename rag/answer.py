@@ -7,6 +7,7 @@ is the one LangChain chain both answer modes run through.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,7 +16,7 @@ from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from rag.answer_types import asks_date, expected_type, has_type
-from rag.answerable import WORD, AnswerabilityCheck
+from rag.answerable import WORD, AnswerabilityCheck, found_part
 from rag.embeddings import EmbeddingCache, ModelEmbeddings
 from rag.retrieve import HybridRetriever
 from rag.schema import Answer, AnswerStream, AnswerWriter, Citation, Restart
@@ -115,9 +116,11 @@ class ExtractiveGenerator:
         answerability: AnswerabilityCheck | None = None,
         cross: ModelEmbeddings | None = None,
         threshold_cross: float = 0.0,
+        stem: Callable[[str], str] | None = None,
     ) -> None:
         """Parameters come from `Settings` (see `rag.service.make_extractive`); with `cross`
-        (the cross-lingual embedder), English questions are gated on its score instead."""
+        (the cross-lingual embedder), English questions are gated on its score instead; `stem`
+        (the Indonesian stemmer) matches an abstention's words to the evidence's."""
         self.embeddings = embeddings
         self.cache = cache or EmbeddingCache(embeddings)
         # English questions score lower against Indonesian text (about 0.045 on paired
@@ -129,6 +132,7 @@ class ExtractiveGenerator:
         self.margin = margin
         self.answer_types = answer_types
         self.answerability = answerability
+        self.stem = answerability.stem if answerability is not None else stem
 
     def score(
         self, question: str, chunks: list[Document], q: np.ndarray | None = None
@@ -227,10 +231,9 @@ class ExtractiveGenerator:
         missing: str | None,
         p: float | None = None,
     ) -> Evidence:
-        """An abstention naming what the best sentences lack (`missing`) and, with the
-        answerability check, which of the question's names they do mention."""
-        check = self.answerability
-        found = check.found(question, lang, ranked) if check is not None else None
+        """An abstention naming what the best sentences lack (`missing`) and which of the
+        question's names (else words) they do mention."""
+        found = found_part(question, lang, ranked, self.stem)
         floor = self.thresholds[lang] - RELATED_MARGIN
         return Evidence(lang, ranked, [], p_model=p, missing=missing, found=found, floor=floor)
 

@@ -195,6 +195,34 @@ def missing_part(
     return " ".join(dict.fromkeys(out)) or None
 
 
+def found_part(
+    question: str, lang: str, top: Sequence[Scored], stem: Callable[[str], str] | None
+) -> str | None:
+    """The names of the question the best sentences mention, as the asker wrote them
+    ("Putin and Xi Jinping"), else its content words they have."""
+    vocab = _vocabulary([s.text for s in top[:TOP]])
+    asked = names(question)
+    tokens = WORD.findall(question)
+    runs: list[list[str]] = [[]]
+    end = 0  # where the previous word ended: a name runs on across spaces only
+    for i, match in enumerate(WORD.finditer(question)):
+        token = match.group()
+        if runs[-1] and question[end : match.start()].strip():
+            runs.append([])  # "Putin–Xi" is two names, "Xi Jinping" one
+        if i and token.lower() in asked and _matches(token.lower(), vocab):
+            runs[-1].append(token)
+        elif runs[-1]:
+            runs.append([])
+        end = match.end()
+    named = list(dict.fromkeys(" ".join(run) for run in runs if run))
+    if named:
+        joiner = " and " if lang == "en" else " dan "
+        return ", ".join(named[:-1]) + joiner + named[-1] if len(named) > 1 else named[0]
+    have = set(keyword_tokens(" ".join(s.text for s in top[:TOP]), stem))
+    plain = [t for t in tokens if (kw := keyword_tokens(t, stem)) and kw[0] in have]
+    return " ".join(dict.fromkeys(plain[:5])) or None
+
+
 class YesNoModel(Protocol):
     """An LLM that can say how likely its reply starts with "yes" (the judge)."""
 
@@ -262,26 +290,5 @@ class AnswerabilityCheck:
         return missing_part(question, top[:TOP], self.stem)
 
     def found(self, question: str, lang: str, top: Sequence[Scored]) -> str | None:
-        """The names of the question the best sentences mention, as the asker wrote them
-        ("Putin and Xi Jinping"), else its content words they have."""
-        vocab = _vocabulary([s.text for s in top[:TOP]])
-        asked = names(question)
-        tokens = WORD.findall(question)
-        runs: list[list[str]] = [[]]
-        end = 0  # where the previous word ended: a name runs on across spaces only
-        for i, match in enumerate(WORD.finditer(question)):
-            token = match.group()
-            if runs[-1] and question[end : match.start()].strip():
-                runs.append([])  # "Putin–Xi" is two names, "Xi Jinping" one
-            if i and token.lower() in asked and _matches(token.lower(), vocab):
-                runs[-1].append(token)
-            elif runs[-1]:
-                runs.append([])
-            end = match.end()
-        named = list(dict.fromkeys(" ".join(run) for run in runs if run))
-        if named:
-            joiner = " and " if lang == "en" else " dan "
-            return ", ".join(named[:-1]) + joiner + named[-1] if len(named) > 1 else named[0]
-        have = set(keyword_tokens(" ".join(s.text for s in top[:TOP]), self.stem))
-        plain = [t for t in tokens if (kw := keyword_tokens(t, self.stem)) and kw[0] in have]
-        return " ".join(dict.fromkeys(plain[:5])) or None
+        """What of the question the best sentences mention (`found_part`)."""
+        return found_part(question, lang, top, self.stem)

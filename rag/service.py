@@ -117,6 +117,7 @@ def make_extractive(
     cache: EmbeddingCache | None = None,
     answerability: AnswerabilityCheck | None = None,
     cross: ModelEmbeddings | None = None,
+    stem: Callable[[str], str] | None = None,
 ) -> ExtractiveGenerator:
     """The configured extractive answer writer (also the gate of the generative one); with
     `cross`, the cross-lingual embedder, it gates English questions on that embedder's score."""
@@ -131,6 +132,7 @@ def make_extractive(
         answerability=answerability,
         cross=cross,
         threshold_cross=settings.abstain_threshold_cross,
+        stem=stem,
     )
 
 
@@ -176,6 +178,7 @@ class RagService:
             self.embeddings,
             answerability=self.answerability,
             cross=self.cross_store.embeddings if self.cross_store is not None else None,
+            stem=self.retriever.bm25.stem,
         )
         self.translator: Translator | None = None
         if llm is not None:

@@ -201,6 +201,10 @@ def test_a_date_question_needs_a_dated_sentence_among_the_best() -> None:
 def test_the_date_question_the_seed_does_not_answer_is_refused(seed_service: RagService) -> None:
     ans = seed_service.answer("On what date did Xi Jinping land in Moscow?")  # gold-030
     assert ans.abstained and not ans.citations
+    # it says why, with no answerability check configured too: what the passages do mention
+    # (the Indonesian "Moskow" counts as Moscow) and what they lack
+    assert seed_service.answerability is None
+    assert "Xi Jinping and Moscow" in ans.answer and "nothing about a date" in ans.answer
     dated = seed_service.answer("Kapan detikINET mengutip berita ini dari Techspot?")
     assert not dated.abstained and "24/3/2023" in dated.answer
 

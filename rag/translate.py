@@ -13,6 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from difflib import SequenceMatcher
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -50,12 +51,46 @@ ACRONYMS = {
 }
 _DOTTED = re.compile(r"(?<=\b[A-Z])\.\s*(?=[A-Z]\b)")  # "U. S." is "US"
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+# Technical compounds Indonesian takes from English ("hipersonik", "superkomputer",
+# "semikonduktor") keep a recognisable English form in a translation: the 1.5B turned
+# "senjata hipersonik" into "high-energy weapons" (gold-019). On the 1,953 human translations
+# of mt_news_en2id_valid, every such word (6 sentences) kept its cognate (README).
+_LOAN = re.compile(
+    r"\b(?:hiper|super|semi|mikro|makro|nano|mega|multi|ultra|infra|elektro|termo)[a-z]{4,}\b",
+    re.I,
+)
+_NOT_LOANS = {"seminggu", "semisal", "semilir"}  # se- words, not semi-
+_SPELLING = (("tion", "si"), ("sion", "si"), ("ph", "f"), ("qu", "kw"), ("x", "ks"), ("c", "k"),
+             ("q", "k"), ("y", "i"), ("z", "s"))  # fmt: skip
+LOAN_SIMILARITY = 0.75  # difflib ratio of the two spellings' skeletons
 _QUOTES = re.compile(r"^[\s\"'“”‘’«»]+|[\s\"'“”‘’«»]+$")
 
 
 def target_language(lang: str) -> Language:
     """The language a translation for an asker of `lang` is written in."""
     return "en" if lang == "en" else "id"
+
+
+def _skeleton(word: str) -> str:
+    """A spelling both languages share: "hypersonic" and "hipersonik" are "hipersonik"."""
+    word = word.lower()
+    for a, b in _SPELLING:
+        word = word.replace(a, b)
+    return re.sub(r"(.)\1", r"\1", word)
+
+
+def lost_loanwords(translation: str, original: str) -> list[str]:
+    """The original's technical loanwords (`_LOAN`) with no word of like spelling in the
+    translation ("hipersonik" rendered "high-energy")."""
+    said = [_skeleton(w) for w in words(translation)]
+    lost = []
+    for word in dict.fromkeys(w.lower() for w in _LOAN.findall(original)):
+        if word in _NOT_LOANS:
+            continue
+        s = _skeleton(word)
+        if not any(SequenceMatcher(None, s, t).ratio() >= LOAN_SIMILARITY for t in said):
+            lost.append(word)
+    return lost
 
 
 class Translator:
@@ -97,14 +132,17 @@ class Translator:
 
     def acceptable(self, translation: str, original: str, target: Language) -> bool:
         """In `target`; the original's numbers, codes ('14nm', '5G') and acronyms ('IBM'),
-        no others; the same roles (who acts on whom) and meaning (`SupportChecker`). Other
-        names may change ("Tiongkok" is China), so the names test is not applied."""
+        no others; in English, its technical loanwords ('hipersonik') recognisable; the same
+        roles (who acts on whom) and meaning (`SupportChecker`). Other names may change
+        ("Tiongkok" is China), so the names test is not applied."""
         if detect_language(translation) != target:
             return False
         stated, meant = numbers(translation), numbers(original)
         if not stated <= numbers(original, True) or not meant <= numbers(translation, True):
             return False
         if identifiers(translation) != identifiers(original):
+            return False
+        if target == "en" and lost_loanwords(translation, original):
             return False
         said = set(words(_DOTTED.sub("", translation)))
         for acronym in _ACRONYM.findall(original):

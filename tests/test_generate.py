@@ -23,7 +23,7 @@ from rag.generate import (
 from rag.schema import Stage
 from rag.service import RagService, make_extractive
 from rag.slots import ModelQueue
-from rag.translate import Translator
+from rag.translate import Translator, lost_loanwords
 from tests.helpers import CHIP_SENTENCE, ScriptedChat
 
 CHIP_Q = "what chip limits apply to China?"
@@ -277,6 +277,31 @@ def test_a_translation_that_changes_a_number_is_withheld(seed_service: RagServic
     assert translator.calls == 1
     assert translator.translate(CHIP_SENTENCE, "en", key="chip-again") == TRANSLATION  # 2nd try
     assert translator.calls == 2
+
+
+MILITARY = (
+    "Menurut AS, sanksi tersebut akan menghambat upaya China membuat semikonduktor untuk "
+    "keperluan militer, termasuk superkomputer, desain senjata nuklir, serta senjata hipersonik."
+)
+MILITARY_EN = (
+    "According to the US, the sanctions will hinder China's efforts to make semiconductors for "
+    "military purposes, including supercomputers, nuclear weapon designs and hypersonic weapons."
+)
+
+
+def test_a_translation_that_loses_a_technical_loanword_is_withheld(
+    seed_service: RagService,
+) -> None:
+    # the 1.5B's rendering of the seed sentence (gold-019): numbers, names and meaning pass,
+    # but "hipersonik" became "high-energy"
+    wrong = MILITARY_EN.replace("hypersonic", "high-energy")
+    assert lost_loanwords(wrong, MILITARY) == ["hipersonik"]
+    assert lost_loanwords(MILITARY_EN, MILITARY) == []
+    assert lost_loanwords("A week later it closed.", "Seminggu kemudian tutup.") == []
+    checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
+    assert checker.check(wrong, [MILITARY], check_names=False).supported  # meaning alone passes
+    translator = Translator(FakeListChatModel(responses=[wrong, MILITARY_EN]), checker, "fake")
+    assert translator.translate(MILITARY, "en") == MILITARY_EN  # the literal second try
 
 
 def test_translations_fill_citations_in_another_language_only(seed_service: RagService) -> None:

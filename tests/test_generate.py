@@ -298,6 +298,8 @@ def test_a_translation_that_loses_a_technical_loanword_is_withheld(
     assert lost_loanwords(wrong, MILITARY) == ["hipersonik"]
     assert lost_loanwords(MILITARY_EN, MILITARY) == []
     assert lost_loanwords("A week later it closed.", "Seminggu kemudian tutup.") == []
+    assert lost_loanwords("the semi-final match", "laga semifinal") == []  # hyphen: one word
+    assert lost_loanwords("Ms Soekarnoputri spoke.", "Megawati berbicara.") == []  # a name
     checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
     assert checker.check(wrong, [MILITARY], check_names=False).supported  # meaning alone passes
     translator = Translator(FakeListChatModel(responses=[wrong, MILITARY_EN]), checker, "fake")

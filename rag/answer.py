@@ -268,7 +268,7 @@ class ExtractiveGenerator:
 
 def abstention(question: str, ev: Evidence) -> Answer:
     """The explicit "the articles don't say" answer, with the closest passages as related;
-    it names what they lack when the answerability check found it."""
+    it names what they lack when the gate knows it (the answerability check, the date rule)."""
     text = NOT_FOUND[ev.lang]
     if ev.unknown_codes:
         text = NOT_MENTIONED[ev.lang].format(codes=ev.unknown_codes)

@@ -288,7 +288,3 @@ class AnswerabilityCheck:
         if not top or detect_language(top[0].text) != lang:
             return None
         return missing_part(question, top[:TOP], self.stem)
-
-    def found(self, question: str, lang: str, top: Sequence[Scored]) -> str | None:
-        """What of the question the best sentences mention (`found_part`)."""
-        return found_part(question, lang, top, self.stem)

@@ -175,6 +175,17 @@ class LlamaCppChat(BaseChatModel):
                         run_manager.on_llm_new_token(token, chunk=chunk)
                     yield chunk
 
+    def second_context(self) -> LlamaCppChat:
+        """The same model in a context of its own, for prompts of another kind (translations):
+        llama.cpp keeps evaluated the tokens a prompt shares with the one before it in its
+        context, so answers and translations that take turns in one context re-read their
+        system messages every time. The weights are memory-mapped once; calls still take
+        turns (the lock is shared)."""
+        other = self.model_copy()
+        other._llama = None
+        other._chat_format = None
+        return other
+
     def yes_probability(self, messages: list[BaseMessage]) -> float:
         """p("yes") against p("no") as the reply's first token: one forward pass over the
         prompt, no generation. The evaluated prefix (the system prompt) is reused."""

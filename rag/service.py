@@ -185,7 +185,9 @@ class RagService:
             checker = SupportChecker(
                 self.embeddings, settings.support_threshold, cache=self.extractive.cache
             )
-            self.translator = Translator(llm, checker, describe(llm))
+            # its own context: the answer's evaluated prefix survives the translations
+            translating = llm.second_context() if isinstance(llm, LlamaCppChat) else llm
+            self.translator = Translator(translating, checker, describe(llm))
             if writer is None:
                 writer = GenerativeGenerator(
                     llm, self.extractive, checker, self.translator, judge=judge,

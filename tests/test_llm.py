@@ -113,6 +113,23 @@ def test_english_answer_is_english_complete_and_its_citation_translated(
     assert indonesian.citations and all(c.translation is None for c in indonesian.citations)
 
 
+def test_translations_keep_to_a_context_of_their_own(local_service: RagService) -> None:
+    """The answer's evaluated prompt survives its translations, so the next question's judge
+    and answer start past the shared system message instead of re-reading it."""
+    answer = local_service.answer(CHIP_Q)
+    assert any(c.translation for c in answer.citations)
+    assert local_service.translator is not None
+    writer, translator = local_service.llm, local_service.translator.llm
+    assert isinstance(writer, llm_mod.LlamaCppChat) and isinstance(translator, llm_mod.LlamaCppChat)
+
+    def evaluated(chat: llm_mod.LlamaCppChat) -> str:
+        llama = chat._model()
+        return llama.detokenize(llama.input_ids[: llama.n_tokens].tolist()).decode()
+
+    assert "Passages:" in evaluated(writer) and "You translate" not in evaluated(writer)
+    assert "You translate" in evaluated(translator)
+
+
 @pytest.mark.parametrize(
     ("question", "facts"),
     [

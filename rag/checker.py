@@ -119,6 +119,11 @@ def names(text: str) -> set[str]:
     return out
 
 
+# difflib ratio at which two spellings are one word across the languages ("Russian"/"Rusia",
+# "hypersonic"/"hipersonik" once `rag.translate` folds their spelling)
+SPELLING_RATIO = 0.75
+
+
 def _matches(name: str, vocabulary: set[str]) -> bool:
     """Exact, or close in spelling after dropping an English name suffix."""
     if name in vocabulary:
@@ -127,7 +132,7 @@ def _matches(name: str, vocabulary: set[str]) -> bool:
         name[: len(name) - len(s)] for s in _SUFFIXES if name.endswith(s) and len(name) > len(s) + 2
     }
     return any(
-        abs(len(stem) - len(w)) <= 2 and SequenceMatcher(None, stem, w).ratio() >= 0.75
+        abs(len(stem) - len(w)) <= 2 and SequenceMatcher(None, stem, w).ratio() >= SPELLING_RATIO
         for stem in stems
         for w in vocabulary
     )

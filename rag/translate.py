@@ -20,7 +20,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag.answer import UNTRANSLATED, Answer, Citation
-from rag.checker import SupportChecker, numbers
+from rag.checker import SPELLING_RATIO, SupportChecker, numbers
 from rag.chunks import split_sentences
 from rag.text import LANGUAGE_NAMES, Language, detect_language, identifiers, words
 
@@ -63,7 +63,6 @@ _LOAN = re.compile(  # lower case: "Megawati" and "Seminyak" are names
 _NOT_LOANS = {"seminggu", "semisal", "semilir", "megabintang", "inframerah"}
 _SPELLING = (("tion", "si"), ("sion", "si"), ("ph", "f"), ("qu", "kw"), ("x", "ks"), ("c", "k"),
              ("q", "k"), ("y", "i"), ("z", "s"))  # fmt: skip
-LOAN_SIMILARITY = 0.75  # difflib ratio of the two spellings' skeletons
 _QUOTES = re.compile(r"^[\s\"'“”‘’«»]+|[\s\"'“”‘’«»]+$")
 
 
@@ -83,14 +82,15 @@ def _skeleton(word: str) -> str:
 def lost_loanwords(translation: str, original: str) -> list[str]:
     """The original's technical loanwords (`_LOAN`) with no word of like spelling in the
     translation ("hipersonik" rendered "high-energy")."""
+    loans = [w for w in dict.fromkeys(_LOAN.findall(original)) if w not in _NOT_LOANS]
+    if not loans:  # most sentences: no need to spell the translation out
+        return []
     said = [_skeleton(w) for w in words(translation)]
     said += [a + b for a, b in pairwise(said)]  # "semi-final"
     lost = []
-    for word in dict.fromkeys(w.lower() for w in _LOAN.findall(original)):
-        if word in _NOT_LOANS:
-            continue
+    for word in loans:
         s = _skeleton(word)
-        if not any(SequenceMatcher(None, s, t).ratio() >= LOAN_SIMILARITY for t in said):
+        if not any(SequenceMatcher(None, s, t).ratio() >= SPELLING_RATIO for t in said):
             lost.append(word)
     return lost
 

@@ -79,6 +79,49 @@ def _skeleton(word: str) -> str:
     return re.sub(r"(.)\1", r"\1", word)
 
 
+# An English spelling for such a word, given to the model as a hint when it lost the word:
+# told "'hipersonik' is 'hypersonic'" the 1.5B writes "hypersonic weapons" (gold-019), told
+# only that it is an English word in Indonesian spelling, it still writes "high-energy".
+_EN_PREFIX = (("hiper", "hyper"), ("mikro", "micro"), ("makro", "macro"), ("elektro", "electro"))
+_EN_SUFFIX = (("isasi", "ization"), ("itas", "ity"), ("logi", "logy"), ("si", "tion"),
+              ("ik", "ic"), ("ur", "ure"), ("if", "ive"))  # fmt: skip
+
+
+def english_form(word: str) -> str:
+    """A likely English spelling of an Indonesian technical loanword: "hipersonik" is
+    "hypersonic", "semikonduktor" "semiconductor", "infrastruktur" "infrastructure"."""
+    word = word.lower()
+    for a, b in _EN_PREFIX:
+        if word.startswith(a):
+            word = b + word[len(a) :]
+            break
+    for a, b in _EN_SUFFIX:
+        if word.endswith(a):
+            word = word[: -len(a)] + b
+            break
+    return re.sub(r"k(?=[aoulrt])", "c", word.replace("tekn", "techn"))
+
+
+# Indonesian acronyms an English translation must not copy: "According to AS" (Amerika
+# Serikat) reads as the word "as". Others stay visible as acronyms and may be copied: told
+# "'PBB' is 'UN'", the 1.5B still wrote "the Ad Hoc PBB Committee" (gold-024, gold-040).
+MISREAD = ("AS",)
+
+
+def kept_acronyms(translation: str, original: str) -> list[str]:
+    """The `MISREAD` acronyms of `original` that an English translation copies."""
+    return [a for a in MISREAD if re.search(rf"\b{a}\b", original) and
+            re.search(rf"\b{a}\b", translation)]  # fmt: skip
+
+
+def glossary(translation: str, original: str) -> str:
+    """The hint for what an English translation lost: "'AS' is 'US', 'hipersonik' is
+    'hypersonic'" (empty for nothing; acronyms first: the 1.5B heeds that order better)."""
+    acronyms = [(a, ACRONYMS[a][0].upper()) for a in kept_acronyms(translation, original)]
+    loans = [(w, english_form(w)) for w in lost_loanwords(translation, original)]
+    return ", ".join(f"'{w}' is '{e}'" for w, e in [*acronyms, *loans] if e != w)
+
+
 def lost_loanwords(translation: str, original: str) -> list[str]:
     """The original's technical loanwords (`_LOAN`) with no word of like spelling in the
     translation ("hipersonik" rendered "high-energy")."""
@@ -117,15 +160,20 @@ class Translator:
                 self._cache.move_to_end(cache_key)
                 return self._cache[cache_key]
             self.calls += 1
-        result = None
-        for system in (SYSTEM, LITERAL):  # a second, literal try when the first fails
+        result, system, asked = None, SYSTEM, text
+        for _ in range(2):
             reply = self.llm.invoke(
-                [SystemMessage(system.format(language=LANGUAGE_NAMES[target])), HumanMessage(text)]
+                [SystemMessage(system.format(language=LANGUAGE_NAMES[target])), HumanMessage(asked)]
             )
             out = self._clean(str(reply.content))
             if out and self.acceptable(out, text, target):
                 result = out
                 break
+            hint = glossary(out, text) if target == "en" else ""
+            if hint:  # a second try told the words it lost: "('AS' is 'US')"
+                asked = f"{text}\n({hint})"
+            else:  # a second, literal try
+                system = LITERAL
         with self._lock:
             self._cache[cache_key] = result
             while len(self._cache) > self.size:
@@ -148,9 +196,10 @@ class Translator:
             return False
         said = set(words(_DOTTED.sub("", translation)))
         for acronym in _ACRONYM.findall(original):
-            forms = {acronym.lower(), *ACRONYMS.get(acronym, ())}
-            if not forms & said:
+            if not {acronym.lower(), *ACRONYMS.get(acronym, ())} & said:
                 return False
+        if target == "en" and kept_acronyms(translation, original):
+            return False
         return self.checker.check(translation, [original], check_names=False).supported
 
     @staticmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 
@@ -23,7 +24,13 @@ from rag.generate import (
 from rag.schema import Stage
 from rag.service import RagService, make_extractive
 from rag.slots import ModelQueue
-from rag.translate import Translator, lost_loanwords
+from rag.translate import (
+    Translator,
+    english_form,
+    glossary,
+    kept_acronyms,
+    lost_loanwords,
+)
 from tests.helpers import CHIP_SENTENCE, ScriptedChat
 
 CHIP_Q = "what chip limits apply to China?"
@@ -304,6 +311,45 @@ def test_a_translation_that_loses_a_technical_loanword_is_withheld(
     assert checker.check(wrong, [MILITARY], check_names=False).supported  # meaning alone passes
     translator = Translator(FakeListChatModel(responses=[wrong, MILITARY_EN]), checker, "fake")
     assert translator.translate(MILITARY, "en") == MILITARY_EN  # the literal second try
+
+
+@pytest.mark.parametrize(
+    ("word", "english"),
+    [("hipersonik", "hypersonic"), ("superkomputer", "supercomputer"),
+     ("semikonduktor", "semiconductor"), ("infrastruktur", "infrastructure"),
+     ("elektronik", "electronic"), ("hiperinflasi", "hyperinflation"),
+     ("nanoteknologi", "nanotechnology"), ("multimedia", "multimedia")],
+)  # fmt: skip
+def test_a_loanword_has_a_likely_english_spelling(word: str, english: str) -> None:
+    assert english_form(word) == english
+
+
+def test_the_second_try_is_told_the_lost_loanword(seed_service: RagService) -> None:
+    """Told only to translate, the 1.5B writes "high-energy weapons" for "senjata hipersonik";
+    told "'hipersonik' is 'hypersonic'" it writes "hypersonic weapons" (gold-019)."""
+    checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
+    wrong = MILITARY_EN.replace("hypersonic", "high-energy")
+    hinted = f"{MILITARY}\n('hipersonik' is 'hypersonic')"
+    llm = ScriptedChat(draft="", known={MILITARY: wrong, hinted: MILITARY_EN})
+    assert Translator(llm, checker, "fake").translate(MILITARY, "en") == MILITARY_EN
+    stubborn = ScriptedChat(draft="", known={MILITARY: wrong, hinted: wrong})
+    assert Translator(stubborn, checker, "fake").translate(MILITARY, "en") is None
+
+
+def test_an_untranslated_indonesian_acronym_is_sent_back_with_its_english_form(
+    seed_service: RagService,
+) -> None:
+    """ "According to AS" (Amerika Serikat) says nothing to an English reader."""
+    checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
+    copied = MILITARY_EN.replace("the US", "AS")
+    assert kept_acronyms(copied, MILITARY) == ["AS"] and not kept_acronyms(MILITARY_EN, MILITARY)
+    assert not kept_acronyms("the Ad Hoc PBB Committee", "Komite Ad Hoc PBB")  # reads as one
+    assert glossary(copied, MILITARY) == "'AS' is 'US'"
+    both = copied.replace("hypersonic", "high-energy")
+    assert glossary(both, MILITARY) == "'AS' is 'US', 'hipersonik' is 'hypersonic'"
+    hinted = f"{MILITARY}\n('AS' is 'US')"
+    llm = ScriptedChat(draft="", known={MILITARY: copied, hinted: MILITARY_EN})
+    assert Translator(llm, checker, "fake").translate(MILITARY, "en") == MILITARY_EN
 
 
 def test_translations_fill_citations_in_another_language_only(seed_service: RagService) -> None:

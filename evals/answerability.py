@@ -5,6 +5,13 @@
     python -m evals.answerability judge .rag/answerability/idk_mrc_train.pkl --limit 600
     python -m evals.answerability train .rag/answerability/idk_mrc_train.pkl
 
+A new judge prompt or model keeps the trained model and only needs the judge's thresholds:
+
+    python -m evals.answerability collect ../shared/data/idk_mrc_train \
+        --corpus ../shared/data/idk_mrc_valid --held-only --limit 300
+    python -m evals.answerability judge .rag/answerability/idk_mrc_train-held.pkl
+    python -m evals.answerability calibrate .rag/answerability/idk_mrc_train-held.pkl
+
 `collect` runs the answer stage's retrieval and sentence scoring for every question and keeps
 what the features need (the best sentences, their chunks, the e5 vectors), so features can be
 recomputed without retrieving again. `judge` adds the LLM judge's p(yes) to a sample. `train`
@@ -36,14 +43,22 @@ from rag.text import Stemmer, detect_language
 OUT = Path(".rag/answerability")
 
 
-def collect(folder: Path, corpus: Path, cache: Path, limit: int | None) -> Path:
+def collect(
+    folder: Path, corpus: Path, cache: Path, limit: int | None, held_only: bool = False
+) -> Path:
     """Per question: label, language, the top sentences (text, score), their chunks' text, the
-    question's and the best sentence's e5 vectors; pickled under .rag/answerability/."""
+    question's and the best sentence's e5 vectors; pickled under .rag/answerability/. With
+    `held_only`, a seeded sample of `limit` questions of the held-apart part only (what
+    `calibrate` needs, without retrieving for the whole split)."""
     svc = corpus_service(corpus, cache, Settings(llm="none", answerability="off"))
     gen = svc.extractive
     rows = []
     started = time.time()
-    for i, q in enumerate(load_questions(folder, limit)):
+    questions = list(load_questions(folder, None if held_only else limit))
+    if held_only:
+        stubs = [{"qid": q.qid, "relevant": sorted(q.relevant)} for q in questions]
+        questions = [questions[i] for i in sample(np.flatnonzero(split(stubs)), limit)]
+    for i, q in enumerate(questions):
         chunks = svc.retriever.invoke(q.question)
         query = svc.embeddings.embed_query_np(q.question)
         scored = gen.score(q.question, chunks, query)
@@ -63,7 +78,7 @@ def collect(folder: Path, corpus: Path, cache: Path, limit: int | None) -> Path:
         )  # fmt: skip
         if i % 200 == 0:
             print(f"{i} questions, {time.time() - started:.0f} s", flush=True)
-    out = OUT / f"{folder.name}.pkl"
+    out = OUT / f"{folder.name}{'-held' if held_only else ''}.pkl"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pickle.dumps({"data": data_hash(folder), "rows": rows}))
     return out
@@ -103,6 +118,13 @@ def split(rows: list[dict[str, Any]], seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     held = set(rng.choice(paragraphs, size=len(paragraphs) // 5, replace=False))
     return np.array([(r["relevant"][0] if r["relevant"] else r["qid"]) in held for r in rows])
+
+
+def sample(pool: np.ndarray, limit: int | None) -> np.ndarray:
+    """A seeded sample of `limit` of `pool`, in order (all of it without a limit)."""
+    if limit and limit < len(pool):
+        return np.sort(np.random.default_rng(1).choice(pool, size=limit, replace=False))
+    return pool
 
 
 def pick_threshold(p: np.ndarray, answerable: np.ndarray, cap: float) -> float:
@@ -202,6 +224,29 @@ def measure(path: Path) -> None:
                 print(_report(mode, p[judged], y[judged], shipped.thresholds[mode]))
 
 
+def calibrate(path: Path, cap: float, weights: Path = WEIGHTS) -> dict[str, float]:
+    """Set the judge's and both's thresholds in `rag/answerability.json` from a judged sample
+    of the held-apart part (`collect --held-only`, then `judge`), the trained model as shipped:
+    for a new judge prompt or model, without refitting the model."""
+    from rag.answerable import AnswerabilityModel
+
+    rows = [r for r in pickle.loads(path.read_bytes())["rows"] if "judge" in r]
+    if len(rows) < 50:
+        raise SystemExit(f"{path}: {len(rows)} judged questions, calibrating needs 50")
+    shipped = AnswerabilityModel.load(weights)
+    p_model = np.array([shipped.probability(v) for v in features(rows, shipped.score_reference)])
+    p_judge = np.array([r["judge"] for r in rows])
+    y = np.array([r["answerable"] for r in rows])
+    data = json.loads(weights.read_text(encoding="utf-8"))
+    for mode, p in (("judge", p_judge), ("both", (p_model + p_judge) / 2)):
+        data["thresholds"][mode] = pick_threshold(p, y, cap)
+        print(_report(mode, p, y, data["thresholds"][mode]))
+    data["judge_calibrated_on"] = len(rows)
+    weights.write_text(json.dumps(data) + "\n", encoding="utf-8")
+    print(f"wrote {weights}")
+    return dict(data["thresholds"])
+
+
 def judge(path: Path, limit: int | None, held_only: bool) -> None:
     """Add the local LLM judge's p(yes) (and its latency) to `limit` collected questions
     (from the held-apart part when `held_only`); saved back into the same file."""
@@ -212,9 +257,7 @@ def judge(path: Path, limit: int | None, held_only: bool) -> None:
     rows = blob["rows"]
     llm = make_llm(Settings(llm="local"))
     assert isinstance(llm, LlamaCppChat)
-    pool = np.flatnonzero(split(rows)) if held_only else np.arange(len(rows))
-    if limit and limit < len(pool):
-        pool = np.sort(np.random.default_rng(1).choice(pool, size=limit, replace=False))
+    pool = sample(np.flatnonzero(split(rows)) if held_only else np.arange(len(rows)), limit)
     seconds = []
     for n, i in enumerate(pool):
         r = rows[i]
@@ -241,21 +284,28 @@ def main() -> None:
     p.add_argument("--corpus", type=Path, default=None)
     p.add_argument("--cache", type=Path, default=Path(".rag/eval-cache"))
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--held-only", action="store_true")
     p = sub.add_parser("judge")
     p.add_argument("collected", type=Path)
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--held-only", action="store_true")
     p = sub.add_parser("measure")
     p.add_argument("collected", type=Path)
+    p = sub.add_parser("calibrate")
+    p.add_argument("collected", type=Path)
+    p.add_argument("--cap", type=float, default=0.03)
     p = sub.add_parser("train")
     p.add_argument("collected", type=Path)
     p.add_argument("--cap", type=float, default=0.03)
     p.add_argument("--C", type=float, default=0.05)
     args = parser.parse_args()
     if args.command == "collect":
-        print(collect(args.dataset, args.corpus or args.dataset, args.cache, args.limit))
+        corpus = args.corpus or args.dataset
+        print(collect(args.dataset, corpus, args.cache, args.limit, args.held_only))
     elif args.command == "judge":
         judge(args.collected, args.limit, args.held_only)
+    elif args.command == "calibrate":
+        calibrate(args.collected, args.cap)
     elif args.command == "measure":
         measure(args.collected)
     else:

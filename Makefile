@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed
 # portable AVX2 build (measured, see README). For a venv that moves to other CPUs:
 #   make install LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=ON
+# ...but never AMX: some x86 VMs report AMX in cpuid without enabling its register state, and
+# -march=native then builds AMX kernels that die on their first instruction (ldtilecfg: general
+# protection fault, seen on a Sapphire Rapids VM here). AMX only speeds up batched prompts.
+LLAMA_CFLAGS ?= $(if $(filter x86_64,$(shell uname -m)),-mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
 
 .PHONY: run test test-fast install index serve lint bench browser llama-server
 
@@ -15,7 +19,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	# constraints.txt pins torch to the local CPU wheel (an unpinned torch pulls GBs of CUDA).
 	# llama-cpp-python has no wheel on the registry: it builds from source (about 5 min).
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet -c constraints.txt -e '.[test,llm-large]'
+	CFLAGS="$(LLAMA_CFLAGS)" CXXFLAGS="$(LLAMA_CFLAGS)" CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
+		$(BIN)/pip install --quiet -c constraints.txt -e '.[test,llm-large]'
 	touch $(STAMP)
 
 # the chat writes several answers at once through llama-server (built below, about 5 min)
@@ -58,7 +63,7 @@ $(BIN)/llama-server: | $(STAMP)
 	$(BIN)/pip download --quiet --no-deps --no-binary :all: -d $(LLAMA_BUILD) llama-cpp-python==$(LLAMA_VERSION)
 	tar xzf $(LLAMA_BUILD)/llama_cpp_python-$(LLAMA_VERSION).tar.gz -C $(LLAMA_BUILD)
 	command -v cmake >/dev/null || $(BIN)/pip install --quiet cmake
-	PATH="$(CURDIR)/$(BIN):$$PATH" cmake -S $(LLAMA_BUILD)/llama_cpp_python-$(LLAMA_VERSION)/vendor/llama.cpp \
+	PATH="$(CURDIR)/$(BIN):$$PATH" CFLAGS="$(LLAMA_CFLAGS)" CXXFLAGS="$(LLAMA_CFLAGS)" cmake -S $(LLAMA_BUILD)/llama_cpp_python-$(LLAMA_VERSION)/vendor/llama.cpp \
 		-B $(LLAMA_BUILD)/build -DCMAKE_BUILD_TYPE=Release $(LLAMA_CMAKE_ARGS) -DBUILD_SHARED_LIBS=OFF \
 		-DLLAMA_BUILD_SERVER=ON \
 		-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_UI=OFF \

@@ -9,8 +9,11 @@ A new judge prompt or model keeps the trained model and only needs the judge's t
 
     python -m evals.answerability collect ../shared/data/idk_mrc_train \
         --corpus ../shared/data/idk_mrc_valid --held-only --limit 300
-    python -m evals.answerability judge .rag/answerability/idk_mrc_train-held.pkl
-    python -m evals.answerability calibrate .rag/answerability/idk_mrc_train-held.pkl
+    python -m evals.answerability judge .rag/answerability/idk_mrc_train-held.pkl --limit 200
+    python -m evals.answerability collect ../shared/data/facqa_train --held-only --limit 150
+    python -m evals.answerability judge .rag/answerability/facqa_train-held.pkl
+    python -m evals.answerability calibrate .rag/answerability/idk_mrc_train-held.pkl \
+        --answerable-set .rag/answerability/facqa_train-held.pkl
 
 `collect` runs the answer stage's retrieval and sentence scoring for every question and keeps
 what the features need (the best sentences, their chunks, the e5 vectors), so features can be
@@ -224,24 +227,45 @@ def measure(path: Path) -> None:
                 print(_report(mode, p[judged], y[judged], shipped.thresholds[mode]))
 
 
-def calibrate(path: Path, cap: float, weights: Path = WEIGHTS) -> dict[str, float]:
+def _judged(path: Path) -> list[dict[str, Any]]:
+    return [r for r in pickle.loads(path.read_bytes())["rows"] if "judge" in r]
+
+
+def calibrate(
+    path: Path, cap: float, weights: Path = WEIGHTS, answerable_sets: tuple[Path, ...] = ()
+) -> dict[str, float]:
     """Set the judge's and both's thresholds in `rag/answerability.json` from a judged sample
     of the held-apart part (`collect --held-only`, then `judge`), the trained model as shipped:
-    for a new judge prompt or model, without refitting the model."""
+    for a new judge prompt or model, without refitting the model. Each of `answerable_sets`
+    (judged samples of other training splits, e.g. FacQA's news questions) caps the threshold
+    too: at most `cap` of its answerable questions refused, as IDK-MRC's Wikipedia questions
+    alone set it where news questions, which the judge is less sure of, are refused more."""
     from rag.answerable import AnswerabilityModel
 
-    rows = [r for r in pickle.loads(path.read_bytes())["rows"] if "judge" in r]
+    rows = _judged(path)
     if len(rows) < 50:
         raise SystemExit(f"{path}: {len(rows)} judged questions, calibrating needs 50")
     shipped = AnswerabilityModel.load(weights)
-    p_model = np.array([shipped.probability(v) for v in features(rows, shipped.score_reference)])
-    p_judge = np.array([r["judge"] for r in rows])
+
+    def probabilities(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+        x = features(rows, shipped.score_reference)
+        p_model = np.array([shipped.probability(v) for v in x])
+        p_judge = np.array([r["judge"] for r in rows])
+        return {"judge": p_judge, "both": (p_model + p_judge) / 2}
+
     y = np.array([r["answerable"] for r in rows])
+    others = [_judged(other) for other in answerable_sets]
     data = json.loads(weights.read_text(encoding="utf-8"))
-    for mode, p in (("judge", p_judge), ("both", (p_model + p_judge) / 2)):
-        data["thresholds"][mode] = pick_threshold(p, y, cap)
+    for mode, p in probabilities(rows).items():
+        bounds = [pick_threshold(p, y, cap)]
+        for other, other_rows in zip(answerable_sets, others, strict=True):
+            sure = np.array([r["answerable"] for r in other_rows])
+            bounds.append(pick_threshold(probabilities(other_rows)[mode][sure], sure[sure], cap))
+            print(f"{mode:6} {other.name}: {sure.sum()} answerable, threshold {bounds[-1]:.3f}")
+        data["thresholds"][mode] = min(bounds)
         print(_report(mode, p, y, data["thresholds"][mode]))
     data["judge_calibrated_on"] = len(rows)
+    data["judge_capped_by"] = {o.name: len(r) for o, r in zip(answerable_sets, others, strict=True)}
     weights.write_text(json.dumps(data) + "\n", encoding="utf-8")
     print(f"wrote {weights}")
     return dict(data["thresholds"])
@@ -294,6 +318,7 @@ def main() -> None:
     p = sub.add_parser("calibrate")
     p.add_argument("collected", type=Path)
     p.add_argument("--cap", type=float, default=0.03)
+    p.add_argument("--answerable-set", type=Path, action="append", default=[])
     p = sub.add_parser("train")
     p.add_argument("collected", type=Path)
     p.add_argument("--cap", type=float, default=0.03)
@@ -305,7 +330,7 @@ def main() -> None:
     elif args.command == "judge":
         judge(args.collected, args.limit, args.held_only)
     elif args.command == "calibrate":
-        calibrate(args.collected, args.cap)
+        calibrate(args.collected, args.cap, answerable_sets=tuple(args.answerable_set))
     elif args.command == "measure":
         measure(args.collected)
     else:

@@ -7,6 +7,7 @@ import json
 import pickle
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,27 +38,41 @@ def test_held_apart_part_keeps_a_paragraph_together_and_samples_are_seeded() -> 
     assert list(sample(pool, None)) == list(pool)
 
 
-def test_calibrate_sets_the_judge_thresholds_and_keeps_the_model(tmp_path: Path) -> None:
-    weights = tmp_path / "answerability.json"
-    shutil.copy(WEIGHTS, weights)
-    before = json.loads(weights.read_text())
-    dim = (len(before["coef"]) - len(CUES)) // 2
+def _rows(n: int, dim: int, judge: list[float], answerable: list[bool]) -> list[dict[str, Any]]:
     rng = np.random.default_rng(0)
     rows = []
-    for i in range(60):
-        answerable = i % 2 == 0
+    for i in range(n):
         vector = rng.normal(size=dim).astype(np.float32)
         rows.append({
             "qid": f"q{i}", "question": "Berapa lapis flash NAND yang dibuat China?",
-            "answerable": answerable, "lang": "id",
+            "answerable": answerable[i], "lang": "id",
             "top": [("China membuat flash NAND 128 lapis.", 0.9, "d1")],
             "chunks": "China membuat flash NAND 128 lapis.", "relevant": ["d1"],
-            "query": vector, "best": vector,
-            # answerable ones say yes (.6-.9), near misses no (.1-.4)
-            "judge": 0.6 + 0.3 * rng.random() if answerable else 0.1 + 0.3 * rng.random(),
+            "query": vector, "best": vector, "judge": judge[i],
         })  # fmt: skip
-    collected = tmp_path / "held.pkl"
-    collected.write_bytes(pickle.dumps({"data": "x", "rows": rows}))
+    return rows
+
+
+def _write(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_bytes(pickle.dumps({"data": "x", "rows": rows}))
+    return path
+
+
+def _weights(tmp_path: Path) -> tuple[Path, dict[str, Any], int]:
+    weights = tmp_path / "answerability.json"
+    shutil.copy(WEIGHTS, weights)
+    before = json.loads(weights.read_text())
+    return weights, before, (len(before["coef"]) - len(CUES)) // 2
+
+
+def test_calibrate_sets_the_judge_thresholds_and_keeps_the_model(tmp_path: Path) -> None:
+    weights, before, dim = _weights(tmp_path)
+    rng = np.random.default_rng(0)
+    answerable = [i % 2 == 0 for i in range(60)]
+    # answerable ones say yes (.6-.9), near misses no (.1-.4)
+    judge = [0.6 + 0.3 * rng.random() if a else 0.1 + 0.3 * rng.random() for a in answerable]
+    rows = _rows(60, dim, judge, answerable)
+    collected = _write(tmp_path / "held.pkl", rows)
 
     thresholds = calibrate(collected, cap=0.0, weights=weights)
 
@@ -70,3 +85,22 @@ def test_calibrate_sets_the_judge_thresholds_and_keeps_the_model(tmp_path: Path)
     assert after["judge_calibrated_on"] == 60
     for key in ("coef", "mean", "scale", "intercept", "trained_on"):
         assert after[key] == before[key]
+
+
+def test_an_answerable_set_lowers_the_threshold_to_its_own_cap(tmp_path: Path) -> None:
+    weights, _, dim = _weights(tmp_path)
+    answerable = [i % 2 == 0 for i in range(60)]
+    held = _write(
+        tmp_path / "held.pkl", _rows(60, dim, [0.8 if a else 0.3 for a in answerable], answerable)
+    )
+    # news questions the judge is less sure of: at .8's threshold all of them would be refused
+    news = _write(
+        tmp_path / "news.pkl", _rows(50, dim, [0.5 + i / 1000 for i in range(50)], [True] * 50)
+    )
+
+    alone = calibrate(held, cap=0.0, weights=weights)["judge"]
+    capped = calibrate(held, cap=0.0, weights=weights, answerable_sets=(news,))["judge"]
+
+    assert alone == 0.8  # the held set alone: just under its answerable questions
+    assert capped == 0.5  # no news question below it
+    assert json.loads(weights.read_text())["judge_capped_by"] == {"news.pkl": 50}

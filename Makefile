@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	# constraints.txt pins torch to the local CPU wheel (an unpinned torch pulls GBs of CUDA).
 	# llama-cpp-python has no wheel on the registry: it builds from source (about 5 min).
+	# --no-cache-dir: pip would reuse a wheel it built earlier, whatever flags built it
 	CFLAGS="$(LLAMA_CFLAGS)" CXXFLAGS="$(LLAMA_CFLAGS)" CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" \
-		$(BIN)/pip install --quiet -c constraints.txt -e '.[test,llm-large]'
+		$(BIN)/pip install --quiet --no-cache-dir -c constraints.txt llama-cpp-python==$(LLAMA_VERSION)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,llm-large]'
 	touch $(STAMP)
 
 # the chat writes several answers at once through llama-server (built below, about 5 min)

@@ -38,10 +38,10 @@ def test_held_apart_part_keeps_a_paragraph_together_and_samples_are_seeded() -> 
     assert list(sample(pool, None)) == list(pool)
 
 
-def _rows(n: int, dim: int, judge: list[float], answerable: list[bool]) -> list[dict[str, Any]]:
+def _rows(dim: int, judge: list[float], answerable: list[bool]) -> list[dict[str, Any]]:
     rng = np.random.default_rng(0)
     rows = []
-    for i in range(n):
+    for i in range(len(judge)):
         vector = rng.normal(size=dim).astype(np.float32)
         rows.append({
             "qid": f"q{i}", "question": "Berapa lapis flash NAND yang dibuat China?",
@@ -71,7 +71,7 @@ def test_calibrate_sets_the_judge_thresholds_and_keeps_the_model(tmp_path: Path)
     answerable = [i % 2 == 0 for i in range(60)]
     # answerable ones say yes (.6-.9), near misses no (.1-.4)
     judge = [0.6 + 0.3 * rng.random() if a else 0.1 + 0.3 * rng.random() for a in answerable]
-    rows = _rows(60, dim, judge, answerable)
+    rows = _rows(dim, judge, answerable)
     collected = _write(tmp_path / "held.pkl", rows)
 
     thresholds = calibrate(collected, cap=0.0, weights=weights)
@@ -91,11 +91,11 @@ def test_an_answerable_set_lowers_the_threshold_to_its_own_cap(tmp_path: Path) -
     weights, _, dim = _weights(tmp_path)
     answerable = [i % 2 == 0 for i in range(60)]
     held = _write(
-        tmp_path / "held.pkl", _rows(60, dim, [0.8 if a else 0.3 for a in answerable], answerable)
+        tmp_path / "held.pkl", _rows(dim, [0.8 if a else 0.3 for a in answerable], answerable)
     )
     # news questions the judge is less sure of: at .8's threshold all of them would be refused
     news = _write(
-        tmp_path / "news.pkl", _rows(50, dim, [0.5 + i / 1000 for i in range(50)], [True] * 50)
+        tmp_path / "news.pkl", _rows(dim, [0.5 + i / 1000 for i in range(50)], [True] * 50)
     )
 
     alone = calibrate(held, cap=0.0, weights=weights)["judge"]

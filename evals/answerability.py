@@ -65,6 +65,8 @@ def collect(
         chunks = svc.retriever.invoke(q.question)
         query = svc.embeddings.embed_query_np(q.question)
         scored = gen.score(q.question, chunks, query)
+        pool = gen.evidence(q.question, chunks).pool
+        preferred = pool[0] if pool else None  # joins the passages, as in the answer
         ranked = scored[:5]
         rows.append(
             {
@@ -74,7 +76,7 @@ def collect(
                 "chunks": chunk_text(ranked),
                 "relevant": sorted(q.relevant),
                 # what the judge reads: the generative prompt's passages
-                "passages": [c.quote for c in passages_for(scored, MAX_PASSAGES)],
+                "passages": [c.quote for c in passages_for(scored, MAX_PASSAGES, preferred)],
                 "query": query.astype(np.float32),
                 "best": gen.cache([ranked[0].text])[0].astype(np.float32) if ranked else query * 0,
             }

@@ -15,7 +15,7 @@ import numpy as np
 from langchain_core.documents import Document
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.answer_types import asks_date, expected_type, has_type
+from rag.answer_types import asked_items, asks_date, expected_type, has_type, list_items
 from rag.answerable import WORD, AnswerabilityCheck, found_part
 from rag.embeddings import EmbeddingCache, ModelEmbeddings
 from rag.retrieve import HybridRetriever
@@ -167,6 +167,11 @@ class ExtractiveGenerator:
         typed = [s for s in ranked if has_type(kind, s.text)]
         near = bool(typed) and typed[0].score >= ranked[0].score - TYPE_MARGIN
         pool = typed if near else ([] if self.answer_types == "abstain" else ranked)
+        count = asked_items(question) if self.answer_types != "off" else None
+        if kind is None and count:  # "which three fields": prefer a sentence listing three
+            listing = [s for s in ranked if len(list_items(s.text)) == count]
+            near = bool(listing) and listing[0].score >= ranked[0].score - TYPE_MARGIN
+            pool = listing if near else ranked  # a list may be worded otherwise: no abstaining
         check = self.answerability
         # the similarity threshold keeps off-topic questions out; the answerability check,
         # near misses (a question about the same paragraph that it does not answer)

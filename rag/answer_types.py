@@ -1,10 +1,13 @@
 """Expected answer types: a question asking for a time, duration, price or count can only be
-answered by a sentence that contains such an expression (English and Indonesian)."""
+answered by a sentence that contains such an expression (English and Indonesian); one asking
+for a number of things ("which three fields") is best answered by a sentence listing as many."""
 
 from __future__ import annotations
 
 import re
 from typing import Literal
+
+from rag.text import keyword_tokens
 
 AnswerType = Literal["time", "duration", "money", "count"]
 
@@ -90,3 +93,65 @@ def asks_date(question: str) -> bool:
 def has_type(kind: AnswerType | None, sentence: str) -> bool:
     """True when `sentence` contains an expression of `kind` (always True for None)."""
     return kind is None or bool(_EVIDENCE[kind].search(sentence))
+
+
+# Where a list starts ("industries such as A, B and C") and what ends one ("and the like").
+_CUE = re.compile(
+    r"\b(?:such as|including|like|namely|seperti|termasuk|yaitu|yakni|antara lain|misalnya|"
+    r"di antaranya)\b|:",
+    re.IGNORECASE,
+)
+_COMMA = re.compile(r",(?!\d)")
+_AND = re.compile(r"\s+(?:and|or|dan|atau|serta|maupun)\s+", re.IGNORECASE)
+_VAGUE = frozenset(
+    """other others similar etc so forth lainnya lain sejenisnya dll dsb sebagainya more
+    areas fields things like hal""".split()
+)
+ITEM_WORDS = 3  # content words of a list item: a longer part is a clause, not an item
+ITEM_LAST = 5  # the last item may run on ("dan flash NAND 3D 128 lapis")
+
+
+def list_items(sentence: str) -> list[list[str]]:
+    """The items of the list a sentence ends with ("..., seperti A, B, dan C"), each as its
+    content words; empty when it gives none (three items at least, split by commas)."""
+    quoted = sentence.rsplit("\u201d", 1)[0] if "\u201d" in sentence[:-3] else sentence
+    segments = _COMMA.split(quoted.strip().rstrip(".!?,"))  # not "783,562"
+    if len(segments) < 2:
+        return []
+    parts = [p for p in [*segments[:-1], *_AND.split(segments[-1])] if p.strip()]
+    items: list[list[str]] = []
+    for part in reversed(parts):  # the list runs back from the end while its items are short
+        cue = ([None, *_CUE.finditer(part)])[-1]  # the last cue: "such as A, including B"
+        content = keyword_tokens(part[cue.end() :]) if cue else []
+        if not content:  # "and the like" ends a list, it does not start one
+            cue, content = None, keyword_tokens(part)
+        if not content or len(content) > (ITEM_LAST if not items else ITEM_WORDS):
+            if len(items) == 2:  # "... menjadi mahir dalam A, B, dan C": A ends a clause
+                items.append(content[-2:])
+            break
+        items.append(content)
+        if cue:
+            break
+    items = [item for item in reversed(items) if not set(item) <= _VAGUE]
+    return items if len(items) >= 3 else []
+
+
+# a list has three items at least (`list_items`)
+_SMALL = {"three": 3, "four": 4, "five": 5, "tiga": 3, "empat": 4, "lima": 5}
+_N = "|".join([*_SMALL, "[3-5]"])
+# "which three fields", "name the four ...", "tiga bidang apa", "apa saja tiga ..."
+_ASKED_ITEMS = re.compile(
+    rf"\b(?:which|what|name|list)\s+(?:are\s+)?(?:the\s+)?({_N})\s+\w+"
+    rf"|\b({_N})\s+\w+(?:\s+\w+)?\s+(?:apa|mana)\b|\bapa\s+(?:saja\s+)?({_N})\s+\w+",
+    re.I,
+)
+
+
+def asked_items(question: str) -> int | None:
+    """How many things (three to five) the question asks for ("which three fields" -> 3),
+    or None."""
+    match = _ASKED_ITEMS.search(question)
+    if match is None:
+        return None
+    word = next(g for g in match.groups() if g).lower()
+    return int(word) if word.isdigit() else _SMALL[word]

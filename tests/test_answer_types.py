@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer_types import AnswerType, asks_date, expected_type, has_type
+from rag.answer_types import (
+    AnswerType,
+    asked_items,
+    asks_date,
+    expected_type,
+    has_type,
+    list_items,
+)
+from tests.helpers import CHIP_SENTENCE, MODEL, VISIT
 
 
 @pytest.mark.parametrize(
@@ -70,3 +78,38 @@ def test_untyped_questions_accept_any_sentence() -> None:
 )
 def test_asks_date(question: str, expected: bool) -> None:
     assert asks_date(question) is expected
+
+
+def test_list_items_are_the_short_parts_a_sentence_ends_with() -> None:
+    assert list_items(MODEL) == [
+        ["kecerdasan", "buatan"], ["internet", "things"], ["5g"], ["ekonomi", "digital"],
+    ]  # fmt: skip
+    assert list_items(CHIP_SENTENCE) == [
+        ["membuat", "chip", "14nm"], ["dram", "18nm"], ["flash", "nand", "3d", "128", "lapis"],
+    ]  # fmt: skip
+    # the first item ends a clause: its last words
+    fields = "They want to lead in information technology, cybersecurity and AI."
+    assert list_items(fields) == [["information", "technology"], ["cybersecurity"], ["ai"]]
+    assert list_items(VISIT) == []  # no list
+    area = "Its area is 783,562 square kilometers, of which 23,764 are in Europe."
+    assert list_items(area) == []  # thousands, not items
+    said = "“Kami unggul di AI, 5G, dan chip,” kata dia, Senin."
+    assert list_items(said)[1:] == [["5g"], ["chip"]]  # the quotation ends the list
+    assert list_items("Russia and China signed it, Xi said.") == []  # two parts are no list
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        ("Which three fields did the two leaders say they wanted to get good at?", 3),
+        ("Name the 4 companies that left Russia.", 4),
+        ("Dengan siapa Putin bertemu, dan tiga bidang teknologi apa yang ingin dikuasai?", 3),
+        ("Apa saja lima negara anggota itu?", 5),
+        ("Which two presidents met?", None),  # two things are no list
+        ("Who met the three presidents?", None),  # not what is asked for
+        ("Berapa lama kunjungan tiga hari itu?", None),
+        ("What chip limits apply to China?", None),
+    ],
+)
+def test_asked_items(question: str, count: int | None) -> None:
+    assert asked_items(question) == count

@@ -31,7 +31,7 @@ from rag.translate import (
     kept_acronyms,
     lost_loanwords,
 )
-from tests.helpers import CHIP_SENTENCE, ScriptedChat
+from tests.helpers import CHIP_SENTENCE, LEAD, LEAD_EN, VISIT, ScriptedChat
 
 CHIP_Q = "what chip limits apply to China?"
 
@@ -100,6 +100,19 @@ def test_not_found_inside_an_answer_does_not_abstain(seed_service: RagService) -
     )
     _, answer = _run(_generator(seed_service, reply), seed_service, CHIP_Q)
     assert not answer.abstained and answer.citations
+
+
+def test_the_question_said_back_is_left_out_of_the_answer(seed_service: RagService) -> None:
+    q = "Apa batasan produksi chip yang berlaku untuk China?"
+    chunks = seed_service.retriever.invoke(q)
+    chip = next(
+        p for p in passages_for(seed_service.extractive.evidence(q, chunks).ranked, 4)
+        if "14nm" in p.quote
+    )  # fmt: skip
+    reply = f"{q} [{chip.n}] {CHIP_SENTENCE} [{chip.n}]"  # gold-042's answer began so
+    _, answer = _run(_generator(seed_service, reply), seed_service, q)
+    assert "?" not in answer.answer and "14nm" in answer.answer
+    assert answer.dropped == []  # not an unsupported sentence either: just no answer
 
 
 def test_weak_evidence_abstains_without_calling_the_llm(seed_service: RagService) -> None:
@@ -203,7 +216,6 @@ def test_still_the_wrong_language_falls_back_to_a_translated_quote(
     assert chip.quote in CHIP_SENTENCE  # the cited original stays exact
 
 
-VISIT = "Pertemuan itu diadakan selama kunjungan tiga hari Presiden Jinping ke Moskow."
 VISIT_EN = "The meeting was held during President Jinping's three-day visit to Moscow."
 
 
@@ -334,6 +346,23 @@ def test_the_second_try_is_told_the_lost_loanword(seed_service: RagService) -> N
     assert Translator(llm, checker, "fake").translate(MILITARY, "en") == MILITARY_EN
     stubborn = ScriptedChat(draft="", known={MILITARY: wrong, hinted: wrong})
     assert Translator(stubborn, checker, "fake").translate(MILITARY, "en") is None
+
+
+def test_a_translation_is_told_the_news_terms_and_must_say_them(
+    seed_service: RagService,
+) -> None:
+    """The 1.5B rendered "keamanan dunia maya" as "security of the world" (gold-002)."""
+    checker = SupportChecker(seed_service.embeddings, seed_service.settings.support_threshold)
+    wrong = LEAD_EN.replace("cybersecurity", "security of the world")
+    hinted = (
+        f"{LEAD}\n('teknologi informasi' is 'information technology', 'keamanan dunia maya' is "
+        "'cybersecurity', 'kecerdasan buatan' is 'artificial intelligence')"
+    )
+    llm = ScriptedChat(draft="", known={hinted: LEAD_EN})  # the first try carries the terms
+    assert Translator(llm, checker, "fake").translate(LEAD, "en") == LEAD_EN
+    stubborn = ScriptedChat(draft="", known={hinted: wrong})
+    assert Translator(stubborn, checker, "fake").translate(LEAD, "en") is None  # withheld
+    assert glossary(wrong, LEAD) == "'keamanan dunia maya' is 'cybersecurity'"
 
 
 def test_an_untranslated_indonesian_acronym_is_sent_back_with_its_english_form(

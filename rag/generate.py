@@ -63,7 +63,11 @@ USER = (
 )
 # for an English answer from Indonesian passages: say the facts in English
 TRANSLATE_TERMS = " Translate Indonesian words into English (for example 'lapis' is 'layers')."
+# a runaway answer: citation marks in a row and nothing said ("a more diverse selection of
+# [1] [2] [3] ... [78]" until the token limit: 50 s, belebele-715)
+RUNAWAY = re.compile(r"(?:\[\d+\]\s*){6}")
 FIRMER = {
+    "runaway": " Say in a full sentence what the passages state, then cite it once, like [1].",
     "language": " Write the whole answer in {language} only.",
     "facts": " Your answer must include: {facts}.",
     "support": " Say only what the passages state, in their words translated; add nothing else.",
@@ -215,6 +219,8 @@ class GenerativeGenerator:
         if not text.strip() or REFUSAL.fullmatch(text):
             refusal = abstention(question, Evidence(lang, ev.ranked, []))
             return refusal.model_copy(update={"mode": "generative"})
+        if RUNAWAY.search(text):  # counting again: what it began says nothing
+            return self.fallback(question, chunks, [plain(text)])
         checked = self.drafts.check(question, text, passages, lang)
         if not checked.kept and not problem:  # nothing was supported: once more, strictly
             problem = "no sentence was supported by the passages"
@@ -247,6 +253,8 @@ class GenerativeGenerator:
                 token = str(chunk.content)
                 text += token
                 yield token
+                if RUNAWAY.search(text[-80:]):  # it would only go on counting
+                    break
         finally:  # a stopped answer stops the model at once
             close = getattr(chunks, "close", None)
             if close is not None:
@@ -261,6 +269,8 @@ class GenerativeGenerator:
         language = LANGUAGE_NAMES.get(lang, "English")
         if not text.strip() or REFUSAL.fullmatch(text):
             return "", ""
+        if RUNAWAY.search(text):
+            return "the answer only counted citations", FIRMER["runaway"]
         said = plain(text)
         if detect_language(said) != lang or copies_foreign(said, passages, lang):
             return f"the answer was not in {language}", FIRMER["language"].format(language=language)

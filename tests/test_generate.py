@@ -115,6 +115,23 @@ def test_the_question_said_back_is_left_out_of_the_answer(seed_service: RagServi
     assert answer.dropped == []  # not an unsupported sentence either: just no answer
 
 
+def test_a_runaway_of_citation_marks_is_stopped_and_written_again(
+    seed_service: RagService,
+) -> None:
+    runaway = "China can make chips of [1] " + " ".join(f"[{n}]" for n in range(2, 80))
+    gen = _generator(seed_service, runaway, ENGLISH)
+    stream = gen.stream(CHIP_Q, seed_service.retriever.invoke(CHIP_Q))
+    streamed = "".join(stream)
+    assert "[6]" in streamed and "[7]" not in streamed  # stopped at six marks in a row
+    assert stream.restarts == ["the answer only counted citations"]
+    assert stream.answer.mode == "generative" and "14nm" in stream.answer.answer
+    # counting again (belebele-715): the evidence answers, translated
+    stream = _generator(seed_service, runaway).stream(CHIP_Q, seed_service.retriever.invoke(CHIP_Q))
+    streamed = "".join(stream)
+    assert streamed.count("[6]") == 2 and "[7]" not in streamed
+    assert stream.answer.mode == "fallback"
+
+
 def test_weak_evidence_abstains_without_calling_the_llm(seed_service: RagService) -> None:
     gen = _generator(seed_service)  # no scripted reply: a call would raise
     streamed, answer = _run(gen, seed_service, "How much does an Nvidia H100 cost in Russia?")

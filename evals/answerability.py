@@ -64,9 +64,9 @@ def collect(
     for i, q in enumerate(questions):
         chunks = svc.retriever.invoke(q.question)
         query = svc.embeddings.embed_query_np(q.question)
-        scored = gen.score(q.question, chunks, query)
-        pool = gen.evidence(q.question, chunks).pool
-        preferred = pool[0] if pool else None  # joins the passages, as in the answer
+        ev = gen.evidence(q.question, chunks)  # its ranking is `score`'s
+        scored = ev.ranked
+        preferred = ev.pool[0] if ev.pool else None  # joins the passages, as in the answer
         ranked = scored[:5]
         rows.append(
             {

@@ -165,9 +165,11 @@ class DraftChecker:
         closest = []
         for c in cited:
             spans = split_sentences(c.quote) or [(0, len(c.quote))]
-            vectors = self.checker.cache([sentence, *(c.quote[a:b] for a, b in spans)])
             listing = _listing(sentence, c.quote, spans)
-            a, b = listing or spans[int(np.argmax(vectors[1:] @ vectors[0]))]
+            if listing is None:  # else the closest by meaning
+                vectors = self.checker.cache([sentence, *(c.quote[a:b] for a, b in spans)])
+                listing = spans[int(np.argmax(vectors[1:] @ vectors[0]))]
+            a, b = listing
             closest.append(self.translator.cite(_span(c, a, b), lang))
         translations = [c.translation for c in closest if c.translation]
         verdict = self.checker.check(sentence, translations, context=question)
